@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+import { readdirSync, statSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createQueueClient } from './client';
+import type { QueueSet } from './define';
+import { ConfigurationError, QueuewireError } from './errors';
+import { isHandlerRegistry, type HandlerRegistry } from './handlers';
+import { startWorkers } from './workers';
+
+const usage = `Usage: queuewire worker --queues <module> --handlers <file|dir> [options]
+
+Starts BullMQ workers for the handler registries found in the given modules and runs them until
+SIGTERM/SIGINT, then shuts down gracefully.
+
+Options:
+  --queues <module>         module exporting the defineQueues() result (as "queues" or default)
+  --handlers <file|dir>     module, or directory of modules, exporting handlers() registries
+                            (repeatable)
+  --concurrency <n|q=n>     jobs at once: for every queue, or per queue as email=4 (repeatable)
+  --redis <url>             Redis URL (default: $REDIS_URL, then redis://127.0.0.1:6379)
+  --prefix <prefix>         Redis key prefix (default: bull)
+  --shutdown-timeout <ms>   grace period for active jobs on shutdown (default: 25000)
+  -h, --help                show this help`;
+
+/** Runs the `queuewire` command line; resolves when workers are running. */
+export async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      queues: { type: 'string' },
+      handlers: { type: 'string', multiple: true },
+      concurrency: { type: 'string', multiple: true },
+      redis: { type: 'string' },
+      prefix: { type: 'string' },
+      'shutdown-timeout': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  if (positionals[0] !== 'worker' || positionals.length > 1) throw new ConfigurationError(`unknown command "${positionals.join(' ')}".\n\n${usage}`);
+  if (!values.queues) throw new ConfigurationError(`--queues is required.\n\n${usage}`);
+  if (!values.handlers?.length) throw new ConfigurationError(`--handlers is required.\n\n${usage}`);
+
+  const queues = await loadQueues(values.queues);
+  const registries = (await Promise.all(values.handlers.flatMap(expandModules).map(loadRegistries))).flat();
+  if (registries.length === 0) throw new ConfigurationError(`no handlers() registries found in ${values.handlers.join(', ')}.`);
+
+  const client = createQueueClient({ queues, connection: values.redis, prefix: values.prefix });
+  const group = await startWorkers({
+    client,
+    handlers: registries,
+    concurrency: parseConcurrency(values.concurrency),
+    shutdownTimeout: values['shutdown-timeout'] === undefined ? undefined : Number(values['shutdown-timeout']),
+  }).catch(async (error: unknown) => {
+    await client.close();
+    throw error;
+  });
+  const served = [...group.workers.entries()].map(([queue, worker]) => `${queue} (concurrency ${worker.opts.concurrency})`);
+  console.log(`queuewire worker ${process.pid}: serving ${served.join(', ')}`);
+}
+
+async function importModule(path: string): Promise<Record<string, unknown>> {
+  return (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
+}
+
+async function loadQueues(path: string): Promise<QueueSet> {
+  const module = await importModule(path);
+  const candidates = [module.queues, module.default, (module.default as Record<string, unknown> | undefined)?.queues];
+  const queues = candidates.find((value): value is QueueSet => typeof (value as QueueSet | undefined)?.definitions === 'object');
+  if (!queues) throw new ConfigurationError(`${path} exports no defineQueues() result; export it as "queues" or as default.`);
+  return queues;
+}
+
+function expandModules(path: string): string[] {
+  const full = resolve(path);
+  if (!statSync(full, { throwIfNoEntry: false })) throw new ConfigurationError(`--handlers ${path}: no such file or directory.`);
+  if (!statSync(full).isDirectory()) return [full];
+  return readdirSync(full)
+    .filter((file) => /\.(c|m)?js$/.test(file))
+    .sort()
+    .map((file) => join(full, file));
+}
+
+async function loadRegistries(path: string): Promise<HandlerRegistry[]> {
+  const module = await importModule(path);
+  const exported = [module.default, ...Object.values(module), ...Object.values((module.default ?? {}) as object)];
+  return [...new Set(exported.filter(isHandlerRegistry))];
+}
+
+function parseConcurrency(values: string[] | undefined): number | Record<string, number> | undefined {
+  if (!values?.length) return undefined;
+  if (values.length === 1 && /^\d+$/.test(values[0]!)) return Number(values[0]);
+  const perQueue: Record<string, number> = {};
+  for (const value of values) {
+    const match = /^([^=]+)=(\d+)$/.exec(value);
+    if (!match) throw new ConfigurationError(`--concurrency ${value}: use a number, or queue=number per queue.`);
+    perQueue[match[1]!] = Number(match[2]);
+  }
+  return perQueue;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    const message = error instanceof QueuewireError ? error.message : error instanceof Error ? error.stack ?? error.message : String(error);
+    console.error(`queuewire: ${message}`);
+    process.exit(1);
+  });
+}

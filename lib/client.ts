@@ -1,0 +1,117 @@
+import { Queue } from 'bullmq';
+import { Connections, type ConnectionInput } from './connections';
+import type { QueueNameOf, QueueSet } from './define';
+import { ConfigurationError } from './errors';
+import { EventBus } from './event-bus';
+import { consoleLogger, type Logger } from './logger';
+import { Producer } from './producer';
+
+export interface QueueClientOptions<Queues extends QueueSet> {
+  /** The definition from `defineQueues()`. */
+  queues: Queues;
+  /**
+   * Redis: a URL, ioredis options, or your own ioredis instance (used, never closed by queuewire).
+   * Default: `process.env.REDIS_URL`, then `redis://127.0.0.1:6379`.
+   */
+  connection?: ConnectionInput;
+  /** Prefix of every Redis key. Default `bull`, BullMQ's own, so existing BullMQ tools see the queues. */
+  prefix?: string;
+  /** Upper bound (ms) for an `add` to reach Redis before it rejects with `QueueUnavailableError`. Default 2000. */
+  producerTimeout?: number;
+  /** Largest accepted payload, in bytes of its JSON encoding. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Where queuewire logs. Default: the console. */
+  logger?: Logger;
+}
+
+/**
+ * The per-process entry point: holds the Redis connections, the typed producer, the event bus and the
+ * BullMQ queue handles for one definition. Create one per process and share it; close it on shutdown.
+ */
+export class QueueClient<Queues extends QueueSet = QueueSet> {
+  readonly queues: Queues;
+  readonly prefix: string;
+  readonly logger: Logger;
+  /** Fail-fast producer shared by every request (what the middleware puts on `req.queue`). */
+  readonly producer: Producer<Queues>;
+  /** @internal The connections this client opened or was given. */
+  readonly connections: Connections;
+  private readonly handles = new Map<string, Queue>();
+  private bus: EventBus<Queues> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: QueueClientOptions<Queues>) {
+    if (!options || typeof options.queues?.definitions !== 'object') {
+      throw new ConfigurationError('createQueueClient() needs { queues } from defineQueues().');
+    }
+    const producerTimeout = options.producerTimeout ?? 2000;
+    const maxPayloadBytes = options.maxPayloadBytes ?? 1024 * 1024;
+    if (!Number.isInteger(producerTimeout) || producerTimeout <= 0) throw new ConfigurationError(`producerTimeout must be a positive whole number of ms; got ${producerTimeout}.`);
+    if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes <= 0) throw new ConfigurationError(`maxPayloadBytes must be a positive whole number; got ${maxPayloadBytes}.`);
+    const prefix = options.prefix ?? 'bull';
+    if (prefix.length === 0 || prefix.endsWith(':')) throw new ConfigurationError(`prefix "${prefix}" must be non-empty and not end with ':'.`);
+    this.queues = options.queues;
+    this.prefix = prefix;
+    this.logger = options.logger ?? consoleLogger;
+    this.connections = new Connections(options.connection);
+    this.producer = new Producer<Queues>({
+      queues: this.queues,
+      connections: this.connections,
+      queueHandle: (queue) => this.queue(queue as QueueNameOf<Queues>),
+      events: () => this.events as unknown as EventBus<QueueSet>,
+      isClosed: () => this.closing !== undefined,
+      timeout: producerTimeout,
+      maxPayloadBytes,
+    });
+  }
+
+  /**
+   * The typed event bus of this process. Created on first access; it opens its one blocking
+   * connection when the first listener is added or `ready()` is called.
+   */
+  get events(): EventBus<Queues> {
+    this.bus ??= new EventBus<Queues>({
+      openConnection: () => this.connections.openBlocking('events'),
+      streams: Object.keys(this.queues.definitions).map((queue) => ({
+        queue,
+        eventsKey: `${this.prefix}:${queue}:events`,
+        jobKeyPrefix: `${this.prefix}:${queue}:`,
+      })),
+      logger: this.logger,
+    });
+    return this.bus;
+  }
+
+  /**
+   * BullMQ's `Queue` for one declared queue (created on first use, on the shared producer connection),
+   * for what queuewire does not wrap: counts, getters, pause/resume, clean.
+   */
+  queue(name: QueueNameOf<Queues>): Queue {
+    let handle = this.handles.get(name);
+    if (!handle) {
+      handle = new Queue(name, { connection: this.connections.producer, prefix: this.prefix });
+      // Connection errors reach every Queue sharing the connection; they are handled where calls fail.
+      handle.on('error', () => undefined);
+      this.handles.set(name, handle);
+    }
+    return handle;
+  }
+
+  /**
+   * Closes the event bus, the queue handles and then the connections queuewire opened (never an
+   * ioredis instance you passed in). Idempotent; resolves when everything is closed.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.bus?.close();
+      await Promise.allSettled([...this.handles.values()].map((handle) => handle.close()));
+      await this.connections.close();
+    })();
+    return this.closing;
+  }
+}
+
+/** Creates the queue client of a process. See `QueueClientOptions`. */
+export function createQueueClient<Queues extends QueueSet>(options: QueueClientOptions<Queues>): QueueClient<Queues> {
+  return new QueueClient(options);
+}

@@ -1,0 +1,95 @@
+/**
+ * Every error queuewire throws is a `QueuewireError` with a stable `code`, so callers can branch on
+ * `err.code` (or `instanceof`) without parsing messages. Messages say what is wrong and how to fix it.
+ */
+export abstract class QueuewireError extends Error {
+  /** A stable, machine-readable identifier; never changes between releases. */
+  abstract readonly code: string;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The definition or start options are invalid. Thrown at start, before any job is touched. */
+export class ConfigurationError extends QueuewireError {
+  readonly code = 'QW_CONFIGURATION';
+}
+
+/** `add` named a queue that the definition does not declare. */
+export class UnknownQueueError extends QueuewireError {
+  readonly code = 'QW_UNKNOWN_QUEUE';
+  constructor(readonly queue: string, known: readonly string[]) {
+    super(`Unknown queue "${queue}". Declare it in defineQueues() or use one of: ${known.join(', ') || '(none)'}.`);
+  }
+}
+
+/** `add` named a job that the queue's definition does not declare. */
+export class UnknownJobError extends QueuewireError {
+  readonly code = 'QW_UNKNOWN_JOB';
+  constructor(readonly queue: string, readonly jobName: string, known: readonly string[]) {
+    super(`Queue "${queue}" has no job named "${jobName}". Declare it under queues.${queue}.jobs or use one of: ${known.join(', ')}.`);
+  }
+}
+
+/**
+ * A payload or result holds a value that JSON cannot carry unchanged (BigInt, Date, Map, Set, undefined,
+ * NaN, a class instance, …). Refused rather than silently altered; `path` points at the value.
+ */
+export class UnserializableValueError extends QueuewireError {
+  readonly code = 'QW_UNSERIALIZABLE_VALUE';
+  constructor(readonly path: string, readonly reason: string) {
+    super(`${path} ${reason}. Job data and results must be plain JSON: convert the value (e.g. a Date to an ISO string, a BigInt or Map to a string or plain object) before enqueueing or returning it.`);
+  }
+}
+
+/** A payload is larger than the configured `maxPayloadBytes`. */
+export class PayloadTooLargeError extends QueuewireError {
+  readonly code = 'QW_PAYLOAD_TOO_LARGE';
+  constructor(readonly bytes: number, readonly limit: number, where: string) {
+    super(`${where} is ${bytes} bytes encoded, over the limit of ${limit} bytes. Store large content elsewhere and enqueue a reference to it, or raise maxPayloadBytes in createQueueClient().`);
+  }
+}
+
+/** Job options are unknown or out of range. */
+export class InvalidJobOptionsError extends QueuewireError {
+  readonly code = 'QW_INVALID_JOB_OPTIONS';
+}
+
+/** Redis could not be reached within the producer's time bound. Safe to retry; maps to HTTP 503. */
+export class QueueUnavailableError extends QueuewireError {
+  readonly code = 'QW_QUEUE_UNAVAILABLE';
+}
+
+/** `addAndWait` gave up before the job finished. The job itself is still queued and may yet run. */
+export class WaitTimeoutError extends QueuewireError {
+  readonly code = 'QW_WAIT_TIMEOUT';
+  constructor(readonly queue: string, readonly jobId: string, readonly timeout: number) {
+    super(`Job ${queue}/${jobId} did not finish within ${timeout} ms. It stays queued; raise the timeout or check that a worker serves "${queue}".`);
+  }
+}
+
+/** The awaited job failed for good; `failedReason` is the handler's error message. */
+export class JobFailedError extends QueuewireError {
+  readonly code = 'QW_JOB_FAILED';
+  constructor(readonly queue: string, readonly jobId: string, readonly failedReason: string) {
+    super(`Job ${queue}/${jobId} failed: ${failedReason}`);
+  }
+}
+
+/** The client or worker group was closed; create a new one to go on. */
+export class ClosedError extends QueuewireError {
+  readonly code = 'QW_CLOSED';
+}
+
+/**
+ * An event-stream entry could not be decoded (for instance one written by a foreign producer).
+ * The bus reports it on its `error` event and carries on with the next entry.
+ */
+export class MalformedEventError extends QueuewireError {
+  readonly code = 'QW_MALFORMED_EVENT';
+  constructor(readonly queue: string, readonly eventId: string, detail: string) {
+    super(`Event ${eventId} on queue "${queue}" could not be decoded: ${detail}. The entry was skipped.`);
+  }
+}

@@ -1,0 +1,236 @@
+import type { Redis } from 'ioredis';
+import type { QueueSet } from './define';
+import { decodeEvent } from './event-decoder';
+import type { EventMap } from './event-types';
+import { GuardedEmitter } from './guarded-emitter';
+import type { Logger } from './logger';
+
+/** A finished job as the bus saw it, for waits on one job. */
+export type JobOutcome = { state: 'completed'; returnvalue: unknown } | { state: 'failed'; failedReason: string };
+
+/** The Redis keys of one queue that the bus reads. */
+export interface BusStream {
+  readonly queue: string;
+  /** `<prefix>:<queue>:events`, where BullMQ writes the queue's events. */
+  readonly eventsKey: string;
+  /** `<prefix>:<queue>:`, to which a job id is appended to find the job's hash. */
+  readonly jobKeyPrefix: string;
+}
+
+export interface EventBusOptions {
+  /** Opens the bus's one blocking connection (called once, when the bus starts). */
+  readonly openConnection: () => Redis;
+  readonly streams: readonly BusStream[];
+  readonly logger: Logger;
+  /** How long one XREAD blocks before it is re-issued (ms). */
+  readonly blockTimeout?: number;
+}
+
+const BATCH_SIZE = 500;
+const NAME_CACHE_SIZE = 10_000;
+const RETRY_DELAY_MS = 500;
+
+/**
+ * Re-emits every queue's BullMQ events from Redis in this process, through one blocking connection
+ * whatever the number of queues: one `XREAD BLOCK` waits on all the queues' streams at once.
+ *
+ * Events come from Redis only (never from local workers), so a process sees each event once, in stream
+ * order per queue, and every process with a bus sees every event. The bus starts on the first
+ * `on`/`once`/`ready()`; after a reconnect it resumes after the last entry it read.
+ */
+export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter<EventMap<Queues>> {
+  private readonly positions = new Map<string, string>();
+  private readonly names = new Map<string, string>();
+  private readonly watchers = new Map<string, Set<(outcome: JobOutcome) => void>>();
+  private connection: Redis | undefined;
+  private started: Promise<void> | undefined;
+  private loop: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: EventBusOptions) {
+    super((error, event) => this.reportListenerError(error, event));
+  }
+
+  override on<Event extends Extract<keyof EventMap<Queues>, string>>(event: Event, listener: EventMap<Queues>[Event]): this {
+    super.on(event, listener);
+    this.start();
+    return this;
+  }
+
+  override once<Event extends Extract<keyof EventMap<Queues>, string>>(event: Event, listener: EventMap<Queues>[Event]): this {
+    super.once(event, listener);
+    this.start();
+    return this;
+  }
+
+  /**
+   * Resolves once the bus has pinned its read position in every queue's stream: any event written
+   * after this resolves will be delivered. Starts the bus if it is not running. While Redis is
+   * unreachable it keeps waiting (race it with a timer if you need a bound).
+   */
+  ready(): Promise<void> {
+    return this.start();
+  }
+
+  /**
+   * Stops reading and closes the bus's connection. Listeners stay registered but receive nothing more.
+   * Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return this.loop;
+    this.closed = true;
+    this.watchers.clear();
+    // Dropping the socket interrupts the blocked XREAD at once instead of waiting out its timeout.
+    this.connection?.disconnect();
+    await this.loop;
+  }
+
+  /**
+   * Calls `onOutcome` when the job completes or fails for good. Returns the function that stops
+   * watching. Used by waits; they also check the job's state themselves, so a wait never depends on
+   * the event alone.
+   */
+  watchJob(queue: string, jobId: string, onOutcome: (outcome: JobOutcome) => void): () => void {
+    const key = `${queue}\0${jobId}`;
+    let set = this.watchers.get(key);
+    if (!set) this.watchers.set(key, (set = new Set()));
+    set.add(onOutcome);
+    return () => {
+      set!.delete(onOutcome);
+      if (set!.size === 0 && this.watchers.get(key) === set) this.watchers.delete(key);
+    };
+  }
+
+  /** Number of jobs being watched; stays flat when waits clean up after themselves. */
+  get watchedJobCount(): number {
+    return this.watchers.size;
+  }
+
+  private start(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('The event bus is closed.'));
+    this.started ??= this.pin().then(() => {
+      this.loop = this.readForever();
+    });
+    return this.started;
+  }
+
+  // Reads the id of the newest entry of every stream now, so the first XREAD starts exactly here:
+  // unlike '$', a pinned id cannot skip events written between ready() and the first read.
+  private async pin(): Promise<void> {
+    this.connection = this.options.openConnection();
+    const pipeline = this.connection.pipeline();
+    for (const stream of this.options.streams) pipeline.xrevrange(stream.eventsKey, '+', '-', 'COUNT', 1);
+    const replies = (await pipeline.exec()) ?? [];
+    this.options.streams.forEach((stream, index) => {
+      const [error, entries] = replies[index] ?? [];
+      if (error) throw error;
+      const newest = (entries as Array<[string, string[]]>)[0];
+      this.positions.set(stream.eventsKey, newest ? newest[0] : '0-0');
+    });
+  }
+
+  private async readForever(): Promise<void> {
+    const connection = this.connection!;
+    const keys = this.options.streams.map((stream) => stream.eventsKey);
+    const blockTimeout = this.options.blockTimeout ?? 10_000;
+    while (!this.closed) {
+      try {
+        const ids = keys.map((key) => this.positions.get(key)!);
+        const reply = (await connection.xread('COUNT', BATCH_SIZE, 'BLOCK', blockTimeout, 'STREAMS', ...keys, ...ids)) as
+          | Array<[string, Array<[string, string[]]>]>
+          | null;
+        if (reply && !this.closed) await this.dispatch(connection, reply);
+      } catch (error) {
+        if (this.closed) return;
+        this.reportError(error);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      }
+    }
+  }
+
+  private async dispatch(connection: Redis, reply: Array<[string, Array<[string, string[]]>]>): Promise<void> {
+    const streamsByKey = new Map(this.options.streams.map((stream) => [stream.eventsKey, stream]));
+    const batch: Array<{ stream: BusStream; id: string; decoded: ReturnType<typeof decodeEvent> }> = [];
+    for (const [key, entries] of reply) {
+      const stream = streamsByKey.get(key)!;
+      for (const [id, flat] of entries) batch.push({ stream, id, decoded: decodeEvent(stream.queue, id, flat) });
+    }
+    await this.learnNames(connection, batch);
+    for (const { stream, id, decoded } of batch) {
+      this.positions.set(stream.eventsKey, id);
+      if (decoded instanceof Error) {
+        this.reportError(decoded);
+        continue;
+      }
+      if (decoded.kind === 'ignored') continue;
+      if (decoded.kind === 'queue') {
+        this.emitBoth(stream.queue, decoded.event, { queue: stream.queue, eventId: id, ...decoded.fields });
+        continue;
+      }
+      const { jobId } = decoded.fields;
+      const name = this.names.get(`${stream.queue}\0${jobId}`);
+      const payload = { ...decoded.fields, queue: stream.queue, jobId, name, eventId: id };
+      this.emitBoth(stream.queue, decoded.event, payload);
+      if (decoded.event === 'completed' || decoded.event === 'failed') this.settleWatchers(stream.queue, jobId, decoded);
+    }
+  }
+
+  private emitBoth(queue: string, event: string, payload: object): void {
+    this.deliver(`${queue}:${event}`, payload);
+    this.deliver(event, payload);
+  }
+
+  private settleWatchers(queue: string, jobId: string, decoded: { event: string; fields: Record<string, unknown> }): void {
+    const set = this.watchers.get(`${queue}\0${jobId}`);
+    if (!set) return;
+    const outcome: JobOutcome = decoded.event === 'completed'
+      ? { state: 'completed', returnvalue: decoded.fields.returnvalue }
+      : { state: 'failed', failedReason: String(decoded.fields.failedReason ?? '') };
+    for (const watcher of [...set]) watcher(outcome);
+  }
+
+  // Only `added` events name the job; for the others the name comes from a cache filled by `added`,
+  // or from the job's hash, fetched for the whole batch in one pipeline while the connection is idle.
+  private async learnNames(connection: Redis, batch: Array<{ stream: BusStream; decoded: ReturnType<typeof decodeEvent> }>): Promise<void> {
+    const missing: Array<{ stream: BusStream; jobId: string }> = [];
+    for (const { stream, decoded } of batch) {
+      if (decoded instanceof Error || decoded.kind !== 'job') continue;
+      const key = `${stream.queue}\0${decoded.fields.jobId}`;
+      if (decoded.event === 'added' && typeof decoded.fields.name === 'string') {
+        this.remember(key, decoded.fields.name);
+        delete decoded.fields.name;
+      } else if (!this.names.has(key) && decoded.event !== 'removed') {
+        missing.push({ stream, jobId: decoded.fields.jobId });
+      }
+    }
+    if (missing.length === 0) return;
+    const pipeline = connection.pipeline();
+    for (const { stream, jobId } of missing) pipeline.hget(`${stream.jobKeyPrefix}${jobId}`, 'name');
+    const replies = (await pipeline.exec()) ?? [];
+    missing.forEach(({ stream, jobId }, index) => {
+      const name = replies[index]?.[1];
+      if (typeof name === 'string') this.remember(`${stream.queue}\0${jobId}`, name);
+    });
+  }
+
+  private remember(key: string, name: string): void {
+    this.names.delete(key);
+    this.names.set(key, name);
+    if (this.names.size > NAME_CACHE_SIZE) this.names.delete(this.names.keys().next().value!);
+  }
+
+  private reportError(error: unknown): void {
+    const asError = error instanceof Error ? error : new Error(String(error));
+    if (this.hasListeners('error')) this.deliver('error', asError);
+    else this.options.logger.error(`[queuewire] event bus: ${asError.message}`);
+  }
+
+  private reportListenerError(error: unknown, event: string): void {
+    if (event === 'error') {
+      this.options.logger.error(`[queuewire] an event bus 'error' listener threw: ${String(error)}`);
+      return;
+    }
+    const wrapped = new Error(`A listener for "${event}" threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    this.reportError(wrapped);
+  }
+}

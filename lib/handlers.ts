@@ -1,0 +1,62 @@
+import type { Job } from 'bullmq';
+import type { JobDataOf, JobNameOf, JobResultOf, JobReturnOf, QueueNameOf, QueueSet } from './define';
+import { ConfigurationError } from './errors';
+
+/** What a handler receives besides the job. */
+export interface HandlerContext {
+  /** Aborted when the job is cancelled or the worker force-closes; pass it to fetch, streams, timers. */
+  readonly signal: AbortSignal | undefined;
+}
+
+/** The async function that runs one job name. Its return value becomes the job's result. */
+export type JobHandler<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> = (
+  job: Job<JobDataOf<Queues, Queue, Name>, JobResultOf<Queues, Queue, Name>, Name>,
+  context: HandlerContext,
+) => Promise<JobReturnOf<Queues, Queue, Name>>;
+
+/** A handler for every job name of one queue. */
+export type HandlerMap<Queues extends QueueSet, Queue extends QueueNameOf<Queues>> = {
+  readonly [Name in JobNameOf<Queues, Queue>]: JobHandler<Queues, Queue, Name>;
+};
+
+/** A queue's handlers, ready for `startWorkers`: usually the default export of a module. */
+export interface HandlerRegistry<Queues extends QueueSet = QueueSet, Queue extends QueueNameOf<Queues> = QueueNameOf<Queues>> {
+  readonly kind: 'queuewire.handlers';
+  readonly queue: Queue;
+  readonly handlers: HandlerMap<Queues, Queue>;
+}
+
+/**
+ * Declares the handlers of one queue. Every job name the definition declares must have a handler, and
+ * no other names may appear; handlers receive `job.data` typed from the definition.
+ *
+ * @example export default handlers(queues, 'email', { welcome: async (job) => ({ messageId: await send(job.data.to) }) });
+ * @throws ConfigurationError naming the missing or unexpected job names
+ */
+export function handlers<Queues extends QueueSet, Queue extends QueueNameOf<Queues>>(
+  queues: Queues,
+  queue: Queue,
+  map: HandlerMap<Queues, Queue>,
+): HandlerRegistry<Queues, Queue> {
+  const definition = Object.hasOwn(queues.definitions, queue) ? queues.definitions[queue] : undefined;
+  if (!definition) {
+    throw new ConfigurationError(`handlers(): unknown queue "${queue}"; declared queues: ${Object.keys(queues.definitions).join(', ')}.`);
+  }
+  const declared = Object.keys(definition.jobs);
+  const given = Object.keys(map);
+  const missing = declared.filter((name) => typeof (map as Record<string, unknown>)[name] !== 'function');
+  const extra = given.filter((name) => !declared.includes(name));
+  if (missing.length > 0 || extra.length > 0) {
+    const parts = [
+      missing.length > 0 ? `no handler function for ${missing.map((n) => `"${n}"`).join(', ')}` : '',
+      extra.length > 0 ? `handlers for undeclared jobs ${extra.map((n) => `"${n}"`).join(', ')}` : '',
+    ].filter(Boolean);
+    throw new ConfigurationError(`handlers() for queue "${queue}": ${parts.join('; ')}. Declared jobs: ${declared.join(', ')}.`);
+  }
+  return Object.freeze({ kind: 'queuewire.handlers', queue, handlers: map });
+}
+
+/** Whether a module export is a handler registry (used by the CLI when loading modules by path). */
+export function isHandlerRegistry(value: unknown): value is HandlerRegistry {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'queuewire.handlers';
+}

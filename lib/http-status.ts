@@ -1,0 +1,28 @@
+import { QueuewireError } from './errors';
+
+// The HTTP answer each error code stands for. Kept in the core so every framework adapter maps alike.
+const statusByCode: Record<string, number> = {
+  QW_UNKNOWN_QUEUE: 400,
+  QW_UNKNOWN_JOB: 400,
+  QW_UNSERIALIZABLE_VALUE: 400,
+  QW_INVALID_JOB_OPTIONS: 400,
+  QW_PAYLOAD_TOO_LARGE: 413,
+  QW_QUEUE_UNAVAILABLE: 503,
+  QW_CLOSED: 503,
+  QW_WAIT_TIMEOUT: 504,
+  QW_JOB_FAILED: 502,
+};
+
+/**
+ * The HTTP status and JSON body for a queuewire error, or `undefined` for any other error (leave those
+ * to the application's own error handling).
+ */
+export function toHttpError(error: unknown): { status: number; body: { error: { code: string; message: string } }; retryAfter?: number } | undefined {
+  if (!(error instanceof QueuewireError)) return undefined;
+  const status = statusByCode[error.code] ?? 500;
+  return {
+    status,
+    body: { error: { code: error.code, message: error.message } },
+    ...(status === 503 ? { retryAfter: 1 } : {}),
+  };
+}

@@ -1,0 +1,57 @@
+import type { Queue } from 'bullmq';
+import { JobFailedError, WaitTimeoutError } from './errors';
+import type { EventBus, JobOutcome } from './event-bus';
+
+export interface JobWait {
+  readonly bus: EventBus<any>;
+  readonly handle: Queue;
+  readonly queue: string;
+  readonly jobId: string;
+  readonly timeout: number;
+}
+
+/**
+ * Resolves with the job's result when it completes, rejects with `JobFailedError` when it fails for
+ * good, or with `WaitTimeoutError` after `timeout`.
+ *
+ * Race-free by construction: it watches the bus first, then reads the job's stored state, so a job that
+ * finished before the watch began is seen too. Whichever answers first settles the wait exactly once;
+ * the watch and timer are then removed. Before timing out it reads the state once more, so a wait
+ * never depends on the event alone (the bus may have fallen behind a trimmed stream).
+ */
+export function waitForJob({ bus, handle, queue, jobId, timeout }: JobWait): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: JobOutcome): void => {
+      if (settled) return;
+      settled = true;
+      stopWatching();
+      clearTimeout(timer);
+      if (outcome.state === 'completed') resolve(outcome.returnvalue);
+      else reject(new JobFailedError(queue, jobId, outcome.failedReason));
+    };
+    const stopWatching = bus.watchJob(queue, jobId, settle);
+    const timer = setTimeout(() => {
+      readOutcome(handle, jobId)
+        .catch(() => undefined)
+        .then((outcome) => {
+          if (outcome) return settle(outcome);
+          if (settled) return;
+          settled = true;
+          stopWatching();
+          reject(new WaitTimeoutError(queue, jobId, timeout));
+        });
+    }, timeout);
+    readOutcome(handle, jobId).then((outcome) => outcome && settle(outcome), () => undefined);
+  });
+}
+
+/** The job's outcome if it has finished, from its stored state; `undefined` while it is not done. */
+async function readOutcome(handle: Queue, jobId: string): Promise<JobOutcome | undefined> {
+  const job = await handle.getJob(jobId);
+  if (!job || !job.finishedOn) return undefined;
+  const state = await job.getState();
+  if (state === 'completed') return { state, returnvalue: job.returnvalue };
+  if (state === 'failed') return { state, failedReason: job.failedReason };
+  return undefined;
+}

@@ -1,0 +1,61 @@
+import { UnserializableValueError } from './errors';
+import { isPlainObject } from './job-options';
+
+/**
+ * Throws `UnserializableValueError` at the first value that `JSON.stringify` would drop, alter or refuse,
+ * so that what a handler reads (and what a listener receives) is exactly what was sent.
+ *
+ * Accepted: null, booleans, finite numbers, strings, arrays and plain objects of those. Refused with
+ * the path of the value: undefined (JSON drops or nulls it), NaN and ±Infinity (become null), BigInt,
+ * symbols and functions, Date/Map/Set/Buffer/typed arrays and any class instance (their shape changes),
+ * objects with a toJSON method, sparse arrays and circular references.
+ */
+export function assertPlainJson(value: unknown, path: string): void {
+  visit(value, path, new Set());
+}
+
+function visit(value: unknown, path: string, ancestors: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new UnserializableValueError(path, `is ${value}, which JSON turns into null`);
+      return;
+    case 'undefined':
+      throw new UnserializableValueError(path, 'is undefined, which JSON drops (or turns into null in arrays); use null or leave the key out');
+    case 'bigint':
+      throw new UnserializableValueError(path, 'is a BigInt, which JSON cannot encode');
+    case 'symbol':
+    case 'function':
+      throw new UnserializableValueError(path, `is a ${typeof value}, which JSON cannot encode`);
+  }
+  if (value === null) return;
+  const object = value as object;
+  if (ancestors.has(object)) throw new UnserializableValueError(path, 'is a circular reference');
+  if (Array.isArray(object)) {
+    ancestors.add(object);
+    for (let index = 0; index < object.length; index++) {
+      if (!(index in object)) throw new UnserializableValueError(`${path}[${index}]`, 'is a hole in a sparse array, which JSON turns into null');
+      visit(object[index], `${path}[${index}]`, ancestors);
+    }
+    ancestors.delete(object);
+    return;
+  }
+  if (!isPlainObject(object)) {
+    const kind = object.constructor?.name ?? 'an object with a custom prototype';
+    throw new UnserializableValueError(path, `is a ${kind}, which JSON does not carry unchanged`);
+  }
+  if (typeof (object as { toJSON?: unknown }).toJSON === 'function') {
+    throw new UnserializableValueError(path, 'has a toJSON method, so JSON would store something else');
+  }
+  ancestors.add(object);
+  for (const key of Object.keys(object)) {
+    visit((object as Record<string, unknown>)[key], appendKey(path, key), ancestors);
+  }
+  ancestors.delete(object);
+}
+
+function appendKey(path: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}

@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
+
+/**
+ * A private redis-server on a free port, owned by one test file, so tests never touch the Redis on
+ * 6379 and fault tests can stop and restart it. Persistence is off: a restart starts empty unless
+ * `persist` keeps an AOF in a temp dir.
+ */
+export class RedisServer {
+  private process: ChildProcess | undefined;
+
+  private constructor(readonly port: number, private readonly extraArgs: string[]) {}
+
+  /** Starts a server on a free port and resolves once it answers PING. */
+  static async start(extraArgs: string[] = []): Promise<RedisServer> {
+    const { default: getPort } = await import('get-port');
+    const server = new RedisServer(await getPort(), extraArgs);
+    await server.resume();
+    return server;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.process !== undefined;
+  }
+
+  /** (Re)starts the server on the same port. */
+  async resume(): Promise<void> {
+    if (this.process) return;
+    const child = spawn('redis-server', [
+      '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+      '--loglevel', 'warning', ...this.extraArgs,
+    ], { stdio: ['ignore', 'ignore', 'inherit'] });
+    this.process = child;
+    child.once('exit', () => {
+      if (this.process === child) this.process = undefined;
+    });
+    await waitUntilAnswering(this.port);
+  }
+
+  /** Kills the server (SIGKILL: connections drop without a goodbye) and waits for it to exit. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    if (!child) return;
+    this.process = undefined;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Number of connected clients other than the one asking. */
+  async clientCount(): Promise<number> {
+    const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0 });
+    try {
+      await probe.connect();
+      const list = (await probe.client('LIST')) as string;
+      return list.trim().split('\n').filter(Boolean).length - 1;
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  /** A plain ioredis connection for assertions; caller disconnects it. */
+  connect(): Redis {
+    return new Redis(this.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+  }
+}
+
+async function waitUntilAnswering(port: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const probe = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      await probe.ping();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    } finally {
+      probe.disconnect();
+    }
+  }
+}
