@@ -37,7 +37,9 @@ export function checkJobOptions(options: unknown, where: string, errorClass: Err
   if (!isPlainObject(options)) throw new errorClass(`${where} must be a plain object of job options.`);
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined) continue;
-    const check = checks[key];
+    // Own keys only: options often come from parsed request bodies, and a key such as "__proto__" or
+    // "hasOwnProperty" must be refused as unknown, not resolve to something inherited from Object.prototype.
+    const check = Object.hasOwn(checks, key) ? checks[key] : undefined;
     if (!check) {
       throw new errorClass(`${where}: unknown job option "${key}". Known options: ${Object.keys(checks).join(', ')}.`);
     }

@@ -8,7 +8,8 @@ import { isPlainObject } from './job-options';
  * Accepted: null, booleans, finite numbers, strings, arrays and plain objects of those. Refused with
  * the path of the value: undefined (JSON drops or nulls it), NaN and ±Infinity (become null), BigInt,
  * symbols and functions, Date/Map/Set/Buffer/typed arrays and any class instance (their shape changes),
- * objects with a toJSON method, sparse arrays and circular references.
+ * objects with a toJSON method, sparse arrays, circular references, and properties JSON skips without a
+ * word: symbol keys, and named (non-index) properties of arrays.
  */
 export function assertPlainJson(value: unknown, path: string): void {
   visit(value, path, new Set());
@@ -34,11 +35,16 @@ function visit(value: unknown, path: string, ancestors: Set<object>): void {
   const object = value as object;
   if (ancestors.has(object)) throw new UnserializableValueError(path, 'is a circular reference');
   if (Array.isArray(object)) {
+    refuseSymbolKeys(object, path);
     ancestors.add(object);
     for (let index = 0; index < object.length; index++) {
       if (!(index in object)) throw new UnserializableValueError(`${path}[${index}]`, 'is a hole in a sparse array, which JSON turns into null');
       visit(object[index], `${path}[${index}]`, ancestors);
     }
+    // JSON writes an array's elements only. With no holes, keys 0..length-1 come first, so any key
+    // after them is a named property (a RegExp match's `index`, say) that would vanish.
+    const named = Object.keys(object)[object.length];
+    if (named !== undefined) throw new UnserializableValueError(appendKey(path, named), 'is a named property of an array, which JSON drops');
     ancestors.delete(object);
     return;
   }
@@ -49,11 +55,18 @@ function visit(value: unknown, path: string, ancestors: Set<object>): void {
   if (typeof (object as { toJSON?: unknown }).toJSON === 'function') {
     throw new UnserializableValueError(path, 'has a toJSON method, so JSON would store something else');
   }
+  refuseSymbolKeys(object, path);
   ancestors.add(object);
   for (const key of Object.keys(object)) {
     visit((object as Record<string, unknown>)[key], appendKey(path, key), ancestors);
   }
   ancestors.delete(object);
+}
+
+// JSON skips symbol-keyed properties silently; refuse them like any other value it would drop.
+function refuseSymbolKeys(object: object, path: string): void {
+  const symbol = Object.getOwnPropertySymbols(object).find((key) => Object.prototype.propertyIsEnumerable.call(object, key));
+  if (symbol) throw new UnserializableValueError(`${path}[${symbol.toString()}]`, 'is a symbol-keyed property, which JSON drops');
 }
 
 function appendKey(path: string, key: string): string {

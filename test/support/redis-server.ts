@@ -14,10 +14,18 @@ export class RedisServer {
 
   /** Starts a server on a free port and resolves once it answers PING. */
   static async start(extraArgs: string[] = []): Promise<RedisServer> {
-    const { default: getPort } = await import('get-port');
-    const server = new RedisServer(await getPort(), extraArgs);
+    const server = await RedisServer.unstarted(extraArgs);
     await server.resume();
     return server;
+  }
+
+  /**
+   * Picks a free port but starts nothing on it yet, for tests of an app that boots before its Redis:
+   * `resume()` starts the server later; the test stops it (`stop()`) when done.
+   */
+  static async unstarted(extraArgs: string[] = []): Promise<RedisServer> {
+    const { default: getPort } = await import('get-port');
+    return new RedisServer(await getPort(), extraArgs);
   }
 
   get url(): string {
