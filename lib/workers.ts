@@ -55,6 +55,14 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
 
   // One command connection for all workers; each Worker adds its own blocking connection for fetching.
   const connection = client.connections.openBlocking('worker');
+  // While Redis is away every reconnect attempt raises the same error; say it once per outage.
+  const said = new Set<string>();
+  const logOnce = (message: string): void => {
+    if (said.has(message)) return;
+    said.add(message);
+    client.logger.error(message);
+  };
+  connection.on('ready', () => said.clear());
   const active = new Map<string, Set<string>>();
   const workers = new Map<string, Worker>();
   for (const registry of registries) {
@@ -65,7 +73,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
       prefix: client.prefix,
       concurrency: concurrency.get(registry.queue)!,
     });
-    worker.on('error', (error) => client.logger.error(`[queuewire] worker "${registry.queue}": ${error.message}`));
+    worker.on('error', (error) => logOnce(`[queuewire] worker "${registry.queue}": ${error.message}`));
     workers.set(registry.queue, worker);
   }
   await Promise.all([...workers.values()].map((worker) => worker.waitUntilReady()));

@@ -25,8 +25,8 @@ describe('README quick start', () => {
     process.env.REDIS_URL = redis().url;
     // Loaded from the build at run time: the example registers its own definition for req.queue.
     const web = require('../examples/quickstart/web.js') as { app: Express; client: QueueClient };
-    const worker = require('../examples/quickstart/worker.js') as { main: () => Promise<WorkerGroup> };
-    const group = await worker.main();
+    const worker = require('../examples/quickstart/worker.js') as { client: QueueClient; workers: Promise<WorkerGroup> };
+    const group = await worker.workers;
     try {
       await web.client.events.ready();
       const completed = new Promise<{ name?: string; returnvalue: unknown }>((resolve) => web.client.events.once('email:completed', resolve));
@@ -36,6 +36,7 @@ describe('README quick start', () => {
       expect(event.returnvalue).to.deep.equal({ messageId: `msg-${response.body.id}-ada@example.com` });
     } finally {
       await group.close();
+      await worker.client.close();
       await web.client.close();
       delete process.env.REDIS_URL;
     }

@@ -2,10 +2,7 @@ import { createQueueClient, startWorkers } from 'queuewire';
 import email from './handlers';
 import { queues } from './queues';
 
-export async function main() {
-  const client = createQueueClient({ queues });
-  // Runs until SIGTERM/SIGINT, then lets active jobs finish and exits.
-  return startWorkers({ client, handlers: [email], concurrency: 5 });
-}
+export const client = createQueueClient({ queues });
 
-if (require.main === module) void main();
+// Runs until SIGTERM/SIGINT, then lets active jobs finish, closes the client and exits.
+export const workers = startWorkers({ client, handlers: [email], concurrency: 5 });
