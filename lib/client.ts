@@ -3,6 +3,8 @@ import { Connections, type ConnectionInput } from './connections';
 import type { QueueNameOf, QueueSet } from './define';
 import { ConfigurationError } from './errors';
 import { EventBus } from './event-bus';
+import { readEvictionPolicy } from './eviction-policy';
+import { checkHealth, type HealthReport, type LocalWorkerHealth } from './health';
 import { consoleLogger, type Logger } from './logger';
 import { Producer } from './producer';
 
@@ -36,6 +38,8 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
   readonly producer: Producer<Queues>;
   /** @internal The connections this client opened or was given. */
   readonly connections: Connections;
+  /** @internal How `startWorkers` reports this process's workers to `health()`. */
+  readonly localWorkers = new Set<() => LocalWorkerHealth[]>();
   private readonly handles = new Map<string, Queue>();
   private bus: EventBus<Queues> | undefined;
   private closing: Promise<void> | undefined;
@@ -62,6 +66,23 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
       isClosed: () => this.closing !== undefined,
       timeout: producerTimeout,
       maxPayloadBytes,
+    });
+    this.warnAboutEvictionPolicy();
+  }
+
+  /**
+   * Checks Redis (reachability, PING latency, eviction policy), every declared queue (waiting jobs,
+   * connected workers under this prefix) and this process's workers. `ok` is the readiness answer:
+   * false while Redis is unreachable or a local worker lost its connection for good. Never hangs:
+   * each check is bounded by `timeout` (default 1000 ms).
+   */
+  health(options: { timeout?: number } = {}): Promise<HealthReport> {
+    return checkHealth({
+      redis: this.connections.producer,
+      connected: (timeout) => this.connections.waitForProducer(timeout),
+      queues: Object.keys(this.queues.definitions).map((name) => ({ name, handle: this.queue(name as QueueNameOf<Queues>) })),
+      localWorkers: () => [...this.localWorkers].flatMap((report) => report()),
+      timeout: options.timeout ?? 1000,
     });
   }
 
@@ -95,6 +116,17 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
       this.handles.set(name, handle);
     }
     return handle;
+  }
+
+  // Once per client, when Redis first answers: any policy but noeviction can silently lose jobs.
+  private warnAboutEvictionPolicy(): void {
+    const check = (): void => {
+      readEvictionPolicy(this.connections.producer).then((finding) => {
+        if (finding.warning && !this.closing) this.logger.warn(`[queuewire] ${finding.warning}`);
+      }, () => undefined);
+    };
+    if (this.connections.producer.status === 'ready') check();
+    else this.connections.producer.once('ready', check);
   }
 
   /**

@@ -16,6 +16,13 @@ export type { HandlerRegistry, HandlerMap, JobHandler, HandlerContext } from './
 export { startWorkers } from './workers';
 export type { StartWorkersOptions, WorkerGroup, ShutdownReport } from './workers';
 export { toHttpError } from './http-status';
+export { createJobRoutes, JobRoutes } from './job-routes';
+export type { JobRoutesOptions, JobRouteRequest, JobRouteAnswer } from './job-routes';
+export type { JobAccessOptions, JobToAuthorize } from './job-access';
+export { readJobStatus } from './job-status';
+export type { JobStatus, PublicJobState } from './job-status';
+export type { HealthReport, QueueHealth, LocalWorkerHealth } from './health';
+export type { EvictionPolicyFinding } from './eviction-policy';
 export type { Logger } from './logger';
 export type { Register, RegisteredQueues, RegisteredProducer } from './register';
 export * from './errors';

@@ -3,6 +3,7 @@ import type { QueueClient } from './client';
 import type { QueueNameOf, QueueSet } from './define';
 import { ConfigurationError } from './errors';
 import { isHandlerRegistry, type HandlerRegistry } from './handlers';
+import type { LocalWorkerHealth } from './health';
 import { routeJobs } from './job-router';
 
 export interface StartWorkersOptions<Queues extends QueueSet> {
@@ -77,6 +78,12 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     workers.set(registry.queue, worker);
   }
   await Promise.all([...workers.values()].map((worker) => worker.waitUntilReady()));
+  const reportHealth = (): LocalWorkerHealth[] => [...workers].map(([queue, worker]) => ({
+    queue,
+    state: worker.closing ? 'closed' : worker.isPaused() ? 'paused' : 'running',
+    connected: connection.status !== 'end',
+  }));
+  client.localWorkers.add(reportHealth);
 
   let closing: Promise<ShutdownReport> | undefined;
   const close = (): Promise<ShutdownReport> => {
@@ -103,6 +110,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
       ]);
     }
     removeSignalHandlers();
+    client.localWorkers.delete(reportHealth);
     await client.connections.release(connection);
     return { abandoned };
   }
