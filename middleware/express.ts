@@ -1,6 +1,7 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { QueueClient, RegisteredProducer } from '../lib/index';
 import { toHttpError } from '../lib/http-status';
+import { createJobRoutes, type JobRouteAnswer, type JobRoutesOptions } from '../lib/job-routes';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -36,4 +37,46 @@ export function queueErrorHandler(): ErrorRequestHandler {
     if (answer.retryAfter) res.set('Retry-After', String(answer.retryAfter));
     res.status(answer.status).json(answer.body);
   };
+}
+
+/**
+ * The job routes, to mount under a path of your choice:
+ * - `GET <mount>/:queue/:id` → the job's status as JSON (state, progress, result or failure reason,
+ *   attempts, timestamps);
+ * - `GET <mount>/:queue/:id/events` → its live progress as Server-Sent Events.
+ *
+ * ```ts
+ * app.use('/jobs', jobRoutes(client, { authorize: (req, job) => job.data.userId === req.user.id }));
+ * ```
+ * `authorize(req, job)` is required (or `unsafePublicAccess: true`): a job it refuses, a job that does
+ * not exist and an unknown queue all answer the same 404. Redis trouble goes to `next(error)`, which
+ * `queueErrorHandler()` answers with 503. The behaviour lives in the core (`createJobRoutes`); this
+ * only translates requests and answers.
+ *
+ * @throws ConfigurationError at once when no access rule is given
+ */
+export function jobRoutes(client: QueueClient<any>, options: JobRoutesOptions<Request>): RequestHandler {
+  const routes = createJobRoutes<Request>(client, options);
+  return function queuewireJobRoutes(req, res, next) {
+    const disconnected = new AbortController();
+    res.once('close', () => disconnected.abort());
+    routes.handle({ method: req.method, path: req.path, lastEventId: req.get('Last-Event-ID'), request: req, signal: disconnected.signal })
+      .then((answer) => (answer ? send(res, answer) : next()))
+      .catch(next);
+  };
+}
+
+function send(res: Response, answer: JobRouteAnswer): void {
+  if ('stream' in answer) {
+    // The client may have left while the stream was being prepared.
+    if (res.destroyed) return void answer.stream.destroy();
+    res.writeHead(answer.status, answer.headers);
+    res.flushHeaders();
+    answer.stream.pipe(res);
+    res.once('close', () => answer.stream.destroy());
+    return;
+  }
+  res.status(answer.status).set(answer.headers);
+  if ('body' in answer) res.json(answer.body);
+  else res.end();
 }

@@ -1,0 +1,93 @@
+import type { Context, Middleware } from 'koa';
+import type { QueueClient, RegisteredProducer } from '../lib/index';
+import { ConfigurationError } from '../lib/errors';
+import { toHttpError } from '../lib/http-status';
+import { createJobRoutes, type JobRoutesOptions } from '../lib/job-routes';
+
+declare module 'koa' {
+  interface DefaultContext {
+    /**
+     * The typed producer of the process's queue client (set by `queueMiddleware`). Declared here so it
+     * wins over @types/koa's `[key: PropertyKey]: any`: a wrong payload fails to compile.
+     */
+    queue: RegisteredProducer;
+  }
+}
+
+/**
+ * Puts the client's producer on every context as `ctx.queue`, typed by your `Register` declaration.
+ * The producer is shared: requests never open connections of their own.
+ */
+export function queueMiddleware(client: QueueClient<any>): Middleware {
+  const producer = client.producer as RegisteredProducer;
+  return async function queuewireProducer(ctx, next) {
+    ctx.queue = producer;
+    await next();
+  };
+}
+
+/**
+ * Answers queuewire errors thrown further down with their HTTP status and `{ error: { code, message } }`:
+ * 400 for bad input, 413 for an oversize payload, 503 (with Retry-After) when Redis is unavailable,
+ * 504 when a wait timed out. Other errors are rethrown. Mount it before your routes.
+ */
+export function queueErrorHandler(): Middleware {
+  return async function queuewireErrors(ctx, next) {
+    try {
+      await next();
+    } catch (error) {
+      const answer = toHttpError(error);
+      if (!answer || ctx.headerSent) throw error;
+      ctx.status = answer.status;
+      if (answer.retryAfter) ctx.set('Retry-After', String(answer.retryAfter));
+      ctx.body = answer.body;
+    }
+  };
+}
+
+/** Options of the Koa job routes: those of every adapter, plus the path they live under. */
+export type KoaJobRoutesOptions = JobRoutesOptions<Context> & {
+  /** Path the routes live under, e.g. `/jobs` for `GET /jobs/:queue/:id` and `/jobs/:queue/:id/events`. */
+  prefix: string;
+};
+
+/**
+ * The job routes under `prefix` (Koa has no mount points without a router):
+ * - `GET <prefix>/:queue/:id` → the job's status as JSON;
+ * - `GET <prefix>/:queue/:id/events` → its live progress as Server-Sent Events.
+ *
+ * ```ts
+ * app.use(jobRoutes(client, { prefix: '/jobs', authorize: (ctx, job) => job.data.userId === ctx.state.user.id }));
+ * ```
+ * `authorize(ctx, job)` is required (or `unsafePublicAccess: true`); a refused job, a missing job and an
+ * unknown queue all answer the same 404. Redis trouble is thrown as `QueueUnavailableError`, which
+ * `queueErrorHandler()` answers with 503. Other requests go on to `next()`.
+ *
+ * @throws ConfigurationError at once when no access rule is given or `prefix` is malformed
+ */
+export function jobRoutes(client: QueueClient<any>, options: KoaJobRoutesOptions): Middleware {
+  const prefix = options?.prefix;
+  if (typeof prefix !== 'string' || !prefix.startsWith('/') || (prefix.length > 1 && prefix.endsWith('/'))) {
+    throw new ConfigurationError(`jobRoutes() needs prefix: the path the routes live under, starting with "/" and not ending with it (e.g. "/jobs"); got ${JSON.stringify(prefix)}.`);
+  }
+  const routes = createJobRoutes<Context>(client, options);
+  const base = prefix === '/' ? '' : prefix;
+  return async function queuewireJobRoutes(ctx, next) {
+    if (!ctx.path.startsWith(`${base}/`)) return next();
+    const disconnected = new AbortController();
+    ctx.res.once('close', () => disconnected.abort());
+    const answer = await routes.handle({
+      method: ctx.method,
+      path: ctx.path.slice(base.length),
+      lastEventId: ctx.get('Last-Event-ID') || undefined,
+      request: ctx as Context,
+      signal: disconnected.signal,
+    });
+    if (!answer) return next();
+    ctx.status = answer.status;
+    ctx.set(answer.headers as Record<string, string>);
+    if ('stream' in answer) ctx.body = answer.stream;
+    else if ('body' in answer) ctx.body = answer.body;
+    else ctx.body = null;
+  };
+}

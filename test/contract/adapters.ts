@@ -1,0 +1,120 @@
+import type http from 'node:http';
+import express5, { type NextFunction, type Request, type Response } from 'express';
+import express4 from 'express4';
+import Koa3 from 'koa';
+import Koa2 from 'koa2';
+import type { JobToAuthorize, Producer, QueueClient } from '../../lib/index';
+import * as forExpress from '../../middleware/express';
+import * as forKoa from '../../middleware/koa';
+
+/** Who may see a job in a contract app: decided from the `x-user` header, or everyone, or (for the refusal test) nothing said. */
+export type ContractAccess =
+  | { authorize: (user: string | undefined, job: JobToAuthorize) => boolean | Promise<boolean> }
+  | { unsafePublicAccess: true }
+  | Record<string, never>;
+
+export interface ContractAppOptions {
+  access: ContractAccess;
+  heartbeatInterval?: number;
+  redisTimeout?: number;
+}
+
+/**
+ * One framework as the contract suite sees it. Every adapter builds the same app:
+ * - the producer middleware and the error handler of its framework;
+ * - `POST /work/:queue/:name` with `{ data, options? }` → `req.queue.add` / `ctx.queue.add` → 202 `{ id }`;
+ * - the job routes at `/jobs`;
+ * - any other error → 500 `{ error: { code: 'UNEXPECTED' } }`.
+ */
+export interface FrameworkAdapter {
+  readonly name: string;
+  buildApp(client: QueueClient<any>, options: ContractAppOptions): http.RequestListener;
+}
+
+// The routes take any queue and job name from the URL, so they use the producer untyped.
+const untyped = (producer: unknown) => producer as Producer;
+
+function accessFor<RequestType>(access: ContractAccess, userOf: (request: RequestType) => string | undefined) {
+  if ('authorize' in access) return { authorize: (request: RequestType, job: JobToAuthorize) => access.authorize!(userOf(request), job) };
+  return access as { unsafePublicAccess: true };
+}
+
+function expressAdapter(name: string, express: typeof express5, asyncErrors: 'native' | 'catch-next'): FrameworkAdapter {
+  return {
+    name,
+    buildApp(client, options) {
+      type Route = (req: Request, res: Response) => Promise<void>;
+      // Express 4 ignores a rejected route promise; there every async route ends in .catch(next).
+      const route = (handler: Route) => asyncErrors === 'native'
+        ? handler
+        : (req: Request, res: Response, next: NextFunction) => void handler(req, res).catch(next);
+      const app = express();
+      app.use(express.json({ limit: '20mb' }));
+      app.use(forExpress.queueMiddleware(client));
+      app.post('/work/:queue/:name', route(async (req, res) => {
+        const job = await untyped(req.queue).add(String(req.params.queue), String(req.params.name), req.body.data, req.body.options);
+        res.status(202).json({ id: job.id });
+      }));
+      app.use('/jobs', forExpress.jobRoutes(client, {
+        ...accessFor<Request>(options.access, (req) => req.get('x-user')),
+        heartbeatInterval: options.heartbeatInterval,
+        redisTimeout: options.redisTimeout,
+      }));
+      app.use(forExpress.queueErrorHandler());
+      app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
+        res.status(500).json({ error: { code: 'UNEXPECTED', message: error.message } });
+      });
+      return app;
+    },
+  };
+}
+
+function koaAdapter(name: string, Koa: typeof Koa3): FrameworkAdapter {
+  return {
+    name,
+    buildApp(client, options) {
+      const app = new Koa();
+      app.silent = true;
+      app.use(async function unexpected(ctx, next) {
+        try {
+          await next();
+        } catch (error) {
+          ctx.status = 500;
+          ctx.body = { error: { code: 'UNEXPECTED', message: (error as Error).message } };
+        }
+      });
+      app.use(forKoa.queueErrorHandler());
+      app.use(forKoa.queueMiddleware(client));
+      app.use(forKoa.jobRoutes(client, {
+        prefix: '/jobs',
+        ...accessFor<Koa3.Context>(options.access, (ctx) => ctx.get('x-user') || undefined),
+        heartbeatInterval: options.heartbeatInterval,
+        redisTimeout: options.redisTimeout,
+      }));
+      app.use(async function enqueue(ctx, next) {
+        const match = /^\/work\/([^/]+)\/([^/]+)$/.exec(ctx.path);
+        if (ctx.method !== 'POST' || !match) return next();
+        const body = (await readJson(ctx.req)) as { data: unknown; options?: object };
+        const job = await untyped(ctx.queue).add(decodeURIComponent(match[1]!), decodeURIComponent(match[2]!), body.data, body.options);
+        ctx.status = 202;
+        ctx.body = { id: job.id };
+      });
+      return app.callback();
+    },
+  };
+}
+
+// Koa has no body parser of its own; the suite's bodies are small JSON documents.
+async function readJson(request: http.IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+}
+
+/** The four framework versions every contract test runs against, unchanged. */
+export const adapters: readonly FrameworkAdapter[] = [
+  expressAdapter('Express 5', express5, 'native'),
+  expressAdapter('Express 4', express4, 'catch-next'),
+  koaAdapter('Koa 3', Koa3),
+  koaAdapter('Koa 2', Koa2),
+];
