@@ -26,19 +26,7 @@ Options:
 
 /** Runs the `queuewire` command line; resolves when workers are running. */
 export async function main(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      queues: { type: 'string' },
-      handlers: { type: 'string', multiple: true },
-      concurrency: { type: 'string', multiple: true },
-      redis: { type: 'string' },
-      prefix: { type: 'string' },
-      'shutdown-timeout': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
   if (values.help) {
     console.log(usage);
     return;
@@ -65,11 +53,34 @@ export async function main(argv: string[]): Promise<void> {
   console.log(`queuewire worker ${process.pid}: serving ${served.join(', ')}`);
 }
 
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        queues: { type: 'string' },
+        handlers: { type: 'string', multiple: true },
+        concurrency: { type: 'string', multiple: true },
+        redis: { type: 'string' },
+        prefix: { type: 'string' },
+        'shutdown-timeout': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    // parseArgs reports a mistyped option as a TypeError; it is a usage error, so show the usage, not a stack.
+    throw new ConfigurationError(`${(error as Error).message}\n\n${usage}`);
+  }
+}
+
 async function importModule(path: string): Promise<Record<string, unknown>> {
   return (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
 }
 
 async function loadQueues(path: string): Promise<QueueSet> {
+  // A wrong path is a usage error, not a crash: say so before import() answers with a stack trace.
+  if (!statSync(resolve(path), { throwIfNoEntry: false })) throw new ConfigurationError(`--queues ${path}: no such file.`);
   const module = await importModule(path);
   const candidates = [module.queues, module.default, (module.default as Record<string, unknown> | undefined)?.queues];
   const queues = candidates.find((value): value is QueueSet => typeof (value as QueueSet | undefined)?.definitions === 'object');

@@ -114,7 +114,10 @@ export type JobDataOf<Queues extends QueueSet, Queue extends QueueNameOf<Queues>
  * (`void`/`undefined`) yields `null`, since JSON has no `undefined`.
  */
 export type JobResultOf<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> =
-  Queues['definitions'][Queue]['jobs'][Name] extends JobDefinition<any, infer ResultType> ? StoredResult<ResultType> : never;
+  // Distributed over a union of names, so each job's `void` becomes `null` on its own (not `void | Result`).
+  Name extends unknown
+    ? Queues['definitions'][Queue]['jobs'][Name] extends JobDefinition<any, infer ResultType> ? StoredResult<ResultType> : never
+    : never;
 
 /** How a handler's return value looks once stored: `void` and `undefined` become `null`. */
 export type StoredResult<ResultType> = [ResultType] extends [void] ? null : ResultType;

@@ -53,13 +53,13 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
 
   override on<Event extends Extract<keyof EventMap<Queues>, string>>(event: Event, listener: EventMap<Queues>[Event]): this {
     super.on(event, listener);
-    this.start();
+    this.startInBackground();
     return this;
   }
 
   override once<Event extends Extract<keyof EventMap<Queues>, string>>(event: Event, listener: EventMap<Queues>[Event]): this {
     super.once(event, listener);
-    this.start();
+    this.startInBackground();
     return this;
   }
 
@@ -104,6 +104,15 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
   /** Number of jobs being watched; stays flat when waits clean up after themselves. */
   get watchedJobCount(): number {
     return this.watchers.size;
+  }
+
+  // on()/once() start the bus without anyone awaiting the start. If it fails (the bus was closed while
+  // it pinned its position, or was already closed) the rejection must not go unhandled: that would
+  // crash the process. A failure of an open bus is reported like any other bus error.
+  private startInBackground(): void {
+    this.start().catch((error: unknown) => {
+      if (!this.closed) this.reportError(error);
+    });
   }
 
   private start(): Promise<void> {

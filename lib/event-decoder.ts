@@ -11,9 +11,10 @@ const jobEvents = new Set<string>(JOB_EVENT_NAMES);
 const queueEvents = new Set<string>(QUEUE_EVENT_NAMES);
 
 // BullMQ writes these fields as JSON text or numbers-as-strings; decode them exactly as QueueEvents does,
-// so a listener receives the value the handler returned, not its encoding.
-const jsonFields: Record<string, string> = { progress: 'data', completed: 'returnvalue' };
-const numberFields: Record<string, string> = { delayed: 'delay', 'retries-exhausted': 'attemptsMade', cleaned: 'count' };
+// so a listener receives the value the handler returned, not its encoding. Maps, not object literals:
+// the event name comes from the stream, and 'toString' or 'constructor' must not find Object.prototype.
+const jsonFields = new Map<string, string>([['progress', 'data'], ['completed', 'returnvalue']]);
+const numberFields = new Map<string, string>([['delayed', 'delay'], ['retries-exhausted', 'attemptsMade'], ['cleaned', 'count']]);
 
 /**
  * Decodes one entry of a queue's events stream. Returns a `MalformedEventError` (instead of throwing) for
@@ -27,7 +28,7 @@ export function decodeEvent(queue: string, eventId: string, flat: readonly strin
   if (typeof event !== 'string') return new MalformedEventError(queue, eventId, 'no "event" field');
   delete fields.event;
 
-  const jsonField = jsonFields[event];
+  const jsonField = jsonFields.get(event);
   if (jsonField !== undefined) {
     const raw = fields[jsonField];
     if (typeof raw !== 'string') return new MalformedEventError(queue, eventId, `"${event}" without a "${jsonField}" field`);
@@ -37,7 +38,7 @@ export function decodeEvent(queue: string, eventId: string, flat: readonly strin
       return new MalformedEventError(queue, eventId, `"${jsonField}" is not JSON (${(error as Error).message})`);
     }
   }
-  const numberField = numberFields[event];
+  const numberField = numberFields.get(event);
   if (numberField !== undefined) {
     const value = Number(fields[numberField]);
     if (!Number.isFinite(value)) return new MalformedEventError(queue, eventId, `"${numberField}" is not a number`);

@@ -4,7 +4,10 @@ import { ConfigurationError } from './errors';
 
 /** What a handler receives besides the job. */
 export interface HandlerContext {
-  /** Aborted when the job is cancelled or the worker force-closes; pass it to fetch, streams, timers. */
+  /**
+   * Aborted when the job is cancelled, or when a shutdown passes its deadline with the job still running
+   * (its result will not be stored; the job returns through stalled recovery). Pass it to fetch, streams, timers.
+   */
   readonly signal: AbortSignal | undefined;
 }
 

@@ -7,7 +7,7 @@ export { createQueueClient, QueueClient } from './client';
 export type { QueueClientOptions } from './client';
 export type { ConnectionInput } from './connections';
 export { Producer } from './producer';
-export type { EnqueuedJob, BulkJob, AddAndWaitOptions } from './producer';
+export type { EnqueuedJob, BulkEnqueuedJob, BulkJob, AddAndWaitOptions } from './producer';
 export type { JobOptions } from './job-options';
 export { EventBus } from './event-bus';
 export type { EventMap, JobEvent, QueueEvent, JobEventName, QueueEventName, JobProgress } from './event-types';

@@ -1,4 +1,4 @@
-import type { JobsOptions } from 'bullmq';
+import { QueueKeys, type JobsOptions } from 'bullmq';
 import { InvalidJobOptionsError, type QueuewireError } from './errors';
 
 /** Options accepted by `add`: BullMQ's job options that make sense per job. */
@@ -6,11 +6,17 @@ export type JobOptions = Omit<JobsOptions, 'repeatJobKey' | 'prevMillis' | 'pare
 
 type ErrorClass = new (message: string) => QueuewireError;
 
+// A job's hash lives at `<prefix>:<queue>:<jobId>`, beside the queue's own keys. An id equal to one of
+// their names would be taken for an existing job ('meta') or turn a queue key into a job hash
+// ('completed', 'events'), breaking the queue: refused, using BullMQ's own list of those names.
+const reservedJobIds = Object.keys(new QueueKeys().getKeys('queue')).filter((name) => name !== '');
+
 // Each known option and the check it must pass; anything else is a typo that BullMQ would silently ignore.
 const checks: Record<string, (value: unknown) => string | undefined> = {
   jobId: (v) => (typeof v !== 'string' || v.length === 0 ? 'must be a non-empty string'
     : /^\d+$/.test(v) ? 'must not be an integer string (BullMQ reserves those for generated ids)'
-    : v.includes(':') ? "must not contain ':'" : undefined),
+    : v.includes(':') ? "must not contain ':'"
+    : reservedJobIds.includes(v) ? `must not be the name of one of BullMQ's queue keys (${reservedJobIds.join(', ')})` : undefined),
   priority: (v) => (isInt(v) && v >= 0 && v <= 2 ** 21 - 1 ? undefined : 'must be an integer from 0 to 2097151'),
   delay: (v) => (isInt(v) && v >= 0 ? undefined : 'must be a whole number of milliseconds >= 0'),
   attempts: (v) => (isInt(v) && v >= 1 ? undefined : 'must be an integer >= 1'),

@@ -9,17 +9,28 @@ import { assertPlainJson } from './plain-json';
  * a name with no handler, or a result JSON cannot carry unchanged.
  *
  * Declared with three parameters so BullMQ passes the abort signal (it checks the arity).
+ * `abandoned` is aborted when a shutdown passes its deadline with jobs still running.
  */
-export function routeJobs(registry: HandlerRegistry, active: Set<string>) {
+export function routeJobs(registry: HandlerRegistry, active: Set<string>, abandoned: AbortSignal) {
   const table = registry.handlers as Record<string, (job: Job, context: { signal: AbortSignal | undefined }) => Promise<unknown>>;
-  return async (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
+  return async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<unknown> => {
     const handler = Object.hasOwn(table, job.name) ? table[job.name] : undefined;
     if (!handler) {
       throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${registry.queue}". Known jobs: ${Object.keys(table).join(', ')}. Deploy a worker whose handlers include it.`);
     }
+    // The handler's signal aborts when BullMQ cancels the job (`jobSignal`) or when a shutdown gives up
+    // on the jobs still running (`abandoned`), so it can stop work whose result will not be stored.
+    // Not AbortSignal.any(): combined with the worker-long `abandoned` signal it retains every job's
+    // signal on some Node versions (nodejs/node#55351); this listener is removed when the job ends.
+    const controller = new AbortController();
+    const forward = (event: Event): void => controller.abort((event.target as AbortSignal).reason);
+    for (const source of [jobSignal, abandoned]) {
+      if (source?.aborted) controller.abort(source.reason);
+      else source?.addEventListener('abort', forward, { once: true });
+    }
     active.add(job.id!);
     try {
-      const result = await handler(job, { signal });
+      const result = await handler(job, { signal: controller.signal });
       // JSON has no undefined: a handler that returns nothing stores null, said plainly in the types.
       const stored = result === undefined ? null : result;
       try {
@@ -29,6 +40,8 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>) {
       }
       return stored;
     } finally {
+      abandoned.removeEventListener('abort', forward);
+      jobSignal?.removeEventListener('abort', forward);
       active.delete(job.id!);
     }
   };

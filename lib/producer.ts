@@ -11,6 +11,14 @@ import { assertPlainJson } from './plain-json';
 export type EnqueuedJob<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> =
   Job<JobDataOf<Queues, Queue, Name>, JobResultOf<Queues, Queue, Name>, Name>;
 
+/**
+ * A job as `addBulk` returns it: one of the definition's jobs, typed as the union of them all (BullMQ's
+ * plain `Job` would type `data` and `returnvalue` as `any`). Narrow it by `queueName` and `name`.
+ */
+export type BulkEnqueuedJob<Queues extends QueueSet> = {
+  [Queue in QueueNameOf<Queues>]: { [Name in JobNameOf<Queues, Queue>]: EnqueuedJob<Queues, Queue, Name> }[JobNameOf<Queues, Queue>];
+}[QueueNameOf<Queues>];
+
 /** One entry of `addBulk`, typed per queue and job name. */
 export type BulkJob<Queues extends QueueSet> = {
   [Queue in QueueNameOf<Queues>]: {
@@ -93,7 +101,7 @@ export class Producer<Queues extends QueueSet = QueueSet> {
    * Adds many jobs, possibly to several queues; jobs of one queue are added atomically (one MULTI).
    * Resolves with the jobs in the order given. Duplicate job ids resolve to the existing job, as in `add`.
    */
-  async addBulk(jobs: ReadonlyArray<BulkJob<Queues>>): Promise<Array<Job>> {
+  async addBulk(jobs: ReadonlyArray<BulkJob<Queues>>): Promise<Array<BulkEnqueuedJob<Queues>>> {
     const prepared = jobs.map((entry, index) =>
       this.prepare(entry.queue, entry.name, entry.data, entry.options, `addBulk() entry ${index} ("${entry.queue}", "${entry.name}")`));
     const byQueue = new Map<string, number[]>();
@@ -108,7 +116,7 @@ export class Producer<Queues extends QueueSet = QueueSet> {
           result[index] = prepared[index]!.options.jobId ? (await handle.getJob(job.id!)) ?? job : job;
         }));
       })));
-    return result;
+    return result as Array<BulkEnqueuedJob<Queues>>;
   }
 
   /**

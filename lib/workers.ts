@@ -65,11 +65,12 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
   };
   connection.on('ready', () => said.clear());
   const active = new Map<string, Set<string>>();
+  const abandon = new AbortController();
   const workers = new Map<string, Worker>();
   for (const registry of registries) {
     const running = new Set<string>();
     active.set(registry.queue, running);
-    const worker = new Worker(registry.queue, routeJobs(registry, running), {
+    const worker = new Worker(registry.queue, routeJobs(registry, running, abandon.signal), {
       connection,
       prefix: client.prefix,
       concurrency: concurrency.get(registry.queue)!,
@@ -104,10 +105,14 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
       : [];
     if (outcome === 'deadline') {
       client.logger.warn(`[queuewire] shutdown deadline of ${shutdownTimeout} ms passed; abandoning ${abandoned.length} job(s) to stalled recovery: ${abandoned.join(', ') || '(none)'}`);
-      await Promise.race([
-        Promise.allSettled([...workers.values()].map((worker) => worker.close(true))),
-        new Promise((resolve) => setTimeout(resolve, 1000).unref()),
-      ]);
+      // worker.close(true) cannot help here: BullMQ answers it with the close() already pending, which
+      // waits for the very jobs we give up on. Instead cut the workers' command connection first, so
+      // nothing an abandoned job returns or throws is written (it stays active for stalled recovery
+      // rather than failing because of a deploy), then abort the handlers' signal so they stop and the
+      // pending close can finish. A handler that ignores its signal is not waited for past a second.
+      await client.connections.release(connection);
+      abandon.abort(new Error(`Worker shutdown deadline of ${shutdownTimeout} ms passed; the job returns through stalled recovery.`));
+      await Promise.race([graceful, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     }
     removeSignalHandlers();
     client.localWorkers.delete(reportHealth);

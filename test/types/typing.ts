@@ -1,0 +1,176 @@
+// C48: compile-time checks of the public types. This file is built by `tsc -p .` (part of `npm test`)
+// and never run. Each `@ts-expect-error` line must fail to compile: if a change makes it compile,
+// the directive itself becomes an error and the build fails. `Assert<…>` lines fail the build when the
+// type they check is wrong. test/types.compile.test.ts checks that each directive marks a real error.
+import {
+  defineQueues, handlers, job, startWorkers,
+  type EnqueuedJob, type EventMap, type JobEvent, type QueueClient,
+} from '../../lib/index';
+
+// ---- assertion helpers ----
+/** true when `Type` is `any` (only `any` makes `1 & Type` accept 0). */
+export type IsAny<Type> = 0 extends 1 & Type ? true : false;
+/** true when `A` and `B` are the same type (not merely assignable either way). */
+export type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+export type Assert<Condition extends true> = Condition;
+export type Not<Condition extends boolean> = Condition extends true ? false : true;
+
+const queues = defineQueues({
+  email: {
+    jobs: {
+      welcome: job<{ to: string; name: string }, { messageId: string }>(),
+      digest: job<{ userId: number }>(),
+    },
+  },
+  media: { jobs: { thumbnail: job<{ path: string; width: number }, { out: string }>() } },
+});
+type Queues = typeof queues;
+declare const client: QueueClient<Queues>;
+
+// ---- producer: payload shape, job name and queue are checked ----
+export async function producer(): Promise<void> {
+  const welcome = await client.producer.add('email', 'welcome', { to: 'a@b.c', name: 'A' });
+  type _WelcomeData = Assert<Equal<typeof welcome.data, { to: string; name: string }>>;
+  type _WelcomeResult = Assert<Equal<typeof welcome.returnvalue, { messageId: string }>>;
+  type _WelcomeName = Assert<Equal<typeof welcome.name, 'welcome'>>;
+  type _WelcomeJob = Assert<Equal<typeof welcome, EnqueuedJob<Queues, 'email', 'welcome'>>>;
+
+  // @ts-expect-error wrong payload shape: `to` must be a string
+  await client.producer.add('email', 'welcome', { to: 1, name: 'A' });
+  // @ts-expect-error wrong payload shape: `name` is missing
+  await client.producer.add('email', 'welcome', { to: 'a@b.c' });
+  // @ts-expect-error wrong payload shape: an undeclared field
+  await client.producer.add('email', 'digest', { userId: 1, extra: true });
+  // @ts-expect-error the payload of another job name of the same queue
+  await client.producer.add('email', 'digest', { to: 'a@b.c', name: 'A' });
+  // @ts-expect-error wrong job name: `thumbnail` belongs to `media`
+  await client.producer.add('email', 'thumbnail', { path: 'x', width: 1 });
+  // @ts-expect-error wrong job name: not declared anywhere
+  await client.producer.add('email', 'welcom', { to: 'a@b.c', name: 'A' });
+  // @ts-expect-error wrong queue
+  await client.producer.add('sms', 'welcome', { to: 'a@b.c', name: 'A' });
+
+  const thumbnail = await client.producer.addAndWait('media', 'thumbnail', { path: 'a.png', width: 64 }, { timeout: 1000 });
+  type _ThumbnailResult = Assert<Equal<typeof thumbnail, { out: string }>>;
+  // A job that returns nothing resolves with null: JSON has no undefined.
+  const digest = await client.producer.addAndWait('email', 'digest', { userId: 1 });
+  type _DigestResult = Assert<Equal<typeof digest, null>>;
+  // @ts-expect-error wrong payload shape in addAndWait
+  await client.producer.addAndWait('media', 'thumbnail', { path: 'a.png' });
+
+  const bulk = await client.producer.addBulk([
+    { queue: 'email', name: 'welcome', data: { to: 'a@b.c', name: 'A' } },
+    { queue: 'media', name: 'thumbnail', data: { path: 'a.png', width: 64 } },
+  ]);
+  type _BulkDataNotAny = Assert<Not<IsAny<(typeof bulk)[number]['data']>>>;
+  type _BulkResultNotAny = Assert<Not<IsAny<(typeof bulk)[number]['returnvalue']>>>;
+  // @ts-expect-error wrong payload shape in addBulk: the data of another job name
+  await client.producer.addBulk([{ queue: 'media', name: 'thumbnail', data: { to: 'a@b.c', name: 'A' } }]);
+}
+
+// ---- handlers: job.data is typed, the result type is enforced ----
+export const emailHandlers = handlers(queues, 'email', {
+  welcome: async (job) => {
+    type _Data = Assert<Equal<typeof job.data, { to: string; name: string }>>;
+    return { messageId: job.data.to };
+  },
+  digest: async (job) => {
+    type _Data = Assert<Equal<typeof job.data, { userId: number }>>;
+  },
+});
+
+export const wrongResult = handlers(queues, 'media', {
+  // @ts-expect-error a handler returning the wrong result type
+  thumbnail: async () => ({ out: 42 }),
+});
+
+export const missingResult = handlers(queues, 'media', {
+  // @ts-expect-error a handler returning nothing where a result is declared
+  thumbnail: async () => undefined,
+});
+
+export const wrongField = handlers(queues, 'media', {
+  // @ts-expect-error job.data has no field `to`
+  thumbnail: async (job) => ({ out: job.data.to }),
+});
+
+// @ts-expect-error a handler map missing a job name
+export const missingHandler = handlers(queues, 'email', { welcome: async () => ({ messageId: 'm' }) });
+
+export const extraHandler = handlers(queues, 'media', {
+  thumbnail: async () => ({ out: 'o' }),
+  // @ts-expect-error a handler for a job name the queue does not declare
+  resize: async () => ({ out: 'o' }),
+});
+
+// @ts-expect-error handlers for an undeclared queue
+export const unknownQueue = handlers(queues, 'sms', { send: async () => undefined });
+
+export async function workers(): Promise<void> {
+  await startWorkers({ client, handlers: [emailHandlers], concurrency: { email: 2, media: 1 }, handleSignals: false });
+  // @ts-expect-error concurrency for an undeclared queue
+  await startWorkers({ client, handlers: [emailHandlers], concurrency: { sms: 2 } });
+}
+
+// ---- events: typed per queue and narrowed by job name ----
+export function events(): void {
+  client.events.on('completed', (event) => {
+    type _Queue = Assert<Equal<typeof event.queue, 'email' | 'media'>>;
+    type _JobId = Assert<Equal<typeof event.jobId, string>>;
+    type _NameNotAny = Assert<Not<IsAny<typeof event.name>>>;
+    type _ResultNotAny = Assert<Not<IsAny<typeof event.returnvalue>>>;
+    // Before narrowing: any job's stored result, with `null` (never `void`) for a job returning nothing.
+    type _AnyResult = Assert<Equal<typeof event.returnvalue, { messageId: string } | { out: string } | null>>;
+    if (event.name === 'welcome') {
+      type _Welcome = Assert<Equal<typeof event.returnvalue, { messageId: string }>>;
+    }
+    if (event.name === 'thumbnail') {
+      type _Thumbnail = Assert<Equal<typeof event.returnvalue, { out: string }>>;
+    }
+    if (event.name === 'digest') {
+      type _Digest = Assert<Equal<typeof event.returnvalue, null>>;
+    }
+  });
+
+  client.events.on('email:completed', (event) => {
+    type _Queue = Assert<Equal<typeof event.queue, 'email'>>;
+    type _Event = Assert<Equal<typeof event, JobEvent<Queues, 'email', 'completed'>>>;
+    type _AnyResult = Assert<Equal<typeof event.returnvalue, { messageId: string } | null>>;
+    if (event.name === 'welcome') {
+      const messageId: string = event.returnvalue.messageId;
+      void messageId;
+    }
+    // @ts-expect-error without narrowing, the result may be another job's (or null)
+    void event.returnvalue.messageId;
+    // @ts-expect-error `thumbnail` is not a job of `email`
+    if (event.name === 'thumbnail') void event;
+  });
+
+  client.events.on('failed', (event) => {
+    type _Reason = Assert<Equal<typeof event.failedReason, string>>;
+    // @ts-expect-error failed events carry no returnvalue
+    void event.returnvalue;
+  });
+
+  client.events.on('media:progress', (event) => {
+    type _ProgressNotAny = Assert<Not<IsAny<typeof event.data>>>;
+  });
+
+  client.events.on('error', (error) => {
+    type _Error = Assert<Equal<typeof error, Error>>;
+  });
+
+  // @ts-expect-error events of an undeclared queue
+  client.events.on('sms:completed', () => undefined);
+  // @ts-expect-error an event BullMQ does not have
+  client.events.on('email:finished', () => undefined);
+  // @ts-expect-error the listener's payload is typed: a completed event has no failedReason
+  client.events.on('email:completed', (event: { failedReason: string }) => void event);
+
+  type _PayloadNotAny = Assert<Not<IsAny<Parameters<EventMap<Queues>['completed']>[0]>>>;
+}
+
+// ---- no `any` leaks from the producer and the event bus ----
+type _AddNotAny = Assert<Not<IsAny<Awaited<ReturnType<typeof client.producer.add<'email', 'welcome'>>>['data']>>>;
+type _WaitNotAny = Assert<Not<IsAny<Awaited<ReturnType<typeof client.producer.addAndWait<'media', 'thumbnail'>>>>>>;
+type _WatchedNotAny = Assert<Not<IsAny<typeof client.events.watchedJobCount>>>;

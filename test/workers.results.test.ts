@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import { createQueueClient, handlers, startWorkers } from '../lib/index';
+import { nextEvent } from './support/bus-events';
+import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
+import { queues } from './support/queues';
+
+class Receipt {
+  constructor(readonly id: string) {}
+}
+
+// Results JSON cannot carry unchanged, by the name a job asks for, and how the failure names them.
+const unstorable: Record<string, { make: () => unknown; reason: string }> = {
+  date: { make: () => ({ sentAt: new Date(0) }), reason: 'returnvalue.sentAt is a Date' },
+  map: { make: () => new Map([['a', 1]]), reason: 'returnvalue is a Map' },
+  set: { make: () => ({ tags: new Set(['x']) }), reason: 'returnvalue.tags is a Set' },
+  bigint: { make: () => ({ total: 10n }), reason: 'returnvalue.total is a BigInt' },
+  nan: { make: () => [1, Number.NaN], reason: 'returnvalue[1] is NaN' },
+  infinity: { make: () => Number.POSITIVE_INFINITY, reason: 'returnvalue is Infinity' },
+  undefinedField: { make: () => ({ id: 'a', extra: undefined }), reason: 'returnvalue.extra is undefined' },
+  instance: { make: () => new Receipt('r-1'), reason: 'returnvalue is a Receipt' },
+  buffer: { make: () => Buffer.from('hi'), reason: 'returnvalue is a Buffer' },
+  fn: { make: () => ({ callback: () => 1 }), reason: 'returnvalue.callback is a function' },
+};
+
+describe('workers: results JSON cannot carry', () => {
+  const redis = useRedisServer();
+  const cleanup = useCleanup();
+
+  it('C46: a handler returning a value JSON cannot carry fails the job at once, unrecoverably, naming the value', async () => {
+    const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix() });
+    cleanup(() => client.close());
+    const group = await startWorkers({
+      client,
+      handleSignals: false,
+      handlers: [handlers(queues, 'echo', {
+        value: async (job) => unstorable[job.data.value as string]!.make(),
+        fail: async (job) => {
+          throw new Error(job.data.message);
+        },
+        slow: async (job) => ({ slept: job.data.ms }),
+      })],
+    });
+    cleanup(() => group.close());
+    await client.events.ready();
+
+    for (const [kind, { reason }] of Object.entries(unstorable)) {
+      const failed = nextEvent(client.events, 'echo:failed', ({ jobId }) => jobId === kind);
+      const completed = nextEvent(client.events, 'echo:completed', ({ jobId }) => jobId === kind).then(() => 'completed');
+      await client.producer.add('echo', 'value', { value: kind }, { jobId: kind, attempts: 3, backoff: 0 });
+      const outcome = await Promise.race([failed, completed]);
+      expect(outcome, kind).to.not.equal('completed');
+      expect((outcome as { failedReason: string }).failedReason, kind).to.match(new RegExp(`^Handler for "value" returned a value that cannot be stored: ${escape(reason)}\\b`));
+      const stored = (await client.queue('echo').getJob(kind))!;
+      expect(stored.attemptsMade, `${kind}: attempts made of 3`).to.equal(1);
+      expect(await stored.getState(), kind).to.equal('failed');
+    }
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
