@@ -1,11 +1,12 @@
 import type { Job, Queue } from 'bullmq';
 import type { Connections } from './connections';
 import { DEFAULT_RETENTION, type JobDataOf, type JobNameOf, type JobResultOf, type QueueNameOf, type QueueSet } from './define';
-import { ClosedError, InvalidJobOptionsError, PayloadTooLargeError, QueuewireError, UnknownJobError, UnknownQueueError } from './errors';
+import { ClosedError, InvalidJobOptionsError, PayloadTooLargeError, UnknownJobError, UnknownQueueError } from './errors';
 import type { EventBus } from './event-bus';
 import { checkJobOptions, mergeJobOptions, type JobOptions } from './job-options';
 import { waitForJob } from './job-wait';
 import { assertPlainJson } from './plain-json';
+import { withinRedisTimeout } from './bounded-redis';
 
 /** A job as `add` returns it: BullMQ's `Job`, typed by the definition. */
 export type EnqueuedJob<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> =
@@ -156,23 +157,10 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     return { queue, name, data, options: mergeJobOptions(defaults, options) };
   }
 
-  // Bounds one round of Redis work by the producer timeout and turns any failure to reach Redis into
-  // QueueUnavailableError. Nothing is sent while the connection is down, so a request that was told
-  // "unavailable" did not enqueue anything.
-  private async reachRedis<Result>(work: () => Promise<Result>): Promise<Result> {
-    const { connections, timeout } = this.context;
-    const started = Date.now();
-    await connections.waitForProducer(timeout);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(connections.unavailable(timeout)), Math.max(1, timeout - (Date.now() - started)));
-    });
-    try {
-      return await Promise.race([work(), deadline]);
-    } catch (error) {
-      throw error instanceof QueuewireError ? error : connections.unavailable(timeout, error);
-    } finally {
-      clearTimeout(timer);
-    }
+  // Nothing is sent while the connection is down, so a request that was told "unavailable" did not
+  // enqueue anything.
+  private reachRedis<Result>(work: () => Promise<Result>): Promise<Result> {
+    return withinRedisTimeout(this.context.connections, this.context.timeout, work);
   }
+
 }
