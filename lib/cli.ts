@@ -4,10 +4,10 @@ import { resolve, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createQueueClient } from './client';
-import type { QueueSet } from './define';
+import type { QueueSet } from './definition/define';
 import { ConfigurationError, QueuewireError } from './errors';
-import { isHandlerRegistry, type HandlerRegistry } from './handlers';
-import { startWorkers } from './workers';
+import { isHandlerRegistry, type HandlerRegistry } from './workers/handlers';
+import { startWorkers } from './workers/workers';
 
 const usage = `Usage: queuewire worker --queues <module> --handlers <file|dir> [options]
 

@@ -1,12 +1,12 @@
 import { Queue } from 'bullmq';
-import { Connections, type ConnectionInput } from './connections';
-import type { QueueNameOf, QueueSet } from './define';
+import { Connections, type ConnectionInput } from './connection/connections';
+import type { QueueNameOf, QueueSet } from './definition/define';
 import { ConfigurationError } from './errors';
-import { EventBus } from './event-bus';
-import { readEvictionPolicy } from './eviction-policy';
-import { checkHealth, type HealthReport, type LocalWorkerHealth } from './health';
+import { EventBus } from './events/event-bus';
+import { readEvictionPolicy } from './connection/eviction-policy';
+import { checkHealth, type HealthReport, type LocalWorkerHealth } from './connection/health';
 import { consoleLogger, type Logger } from './logger';
-import { Producer } from './producer';
+import { Producer } from './producer/producer';
 
 export interface QueueClientOptions<Queues extends QueueSet> {
   /** The definition from `defineQueues()`. */

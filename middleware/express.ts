@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { QueueClient, RegisteredProducer } from '../lib/index';
-import { toHttpError } from '../lib/http-status';
-import { createJobRoutes, type JobRouteAnswer, type JobRoutesOptions } from '../lib/job-routes';
+import { toHttpError } from '../lib/http/http-status';
+import { createJobRoutes, type JobRouteAnswer, type JobRoutesOptions } from '../lib/http/job-routes';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace

@@ -1,8 +1,8 @@
 import type { Context, Middleware } from 'koa';
 import type { QueueClient, RegisteredProducer } from '../lib/index';
 import { ConfigurationError } from '../lib/errors';
-import { toHttpError } from '../lib/http-status';
-import { createJobRoutes, type JobRoutesOptions } from '../lib/job-routes';
+import { toHttpError } from '../lib/http/http-status';
+import { createJobRoutes, type JobRoutesOptions } from '../lib/http/job-routes';
 
 declare module 'koa' {
   interface DefaultContext {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { createQueueClient, handlers, startWorkers } from '../lib/index';
-import { readEvictionPolicy } from '../lib/eviction-policy';
+import { readEvictionPolicy } from '../lib/connection/eviction-policy';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
 import { pollUntil } from './support/poll';
 import { queues } from './support/queues';

@@ -2,7 +2,7 @@ import http from 'node:http';
 import { expect } from 'chai';
 import request from 'supertest';
 import { ConfigurationError, createQueueClient, startWorkers, handlers, type QueueClient, type WorkerGroup } from '../../lib/index';
-import { waitForJob } from '../../lib/job-wait';
+import { waitForJob } from '../../lib/producer/job-wait';
 import { EventStream } from '../support/event-stream';
 import { uniquePrefix, useCleanup, useRedisServer } from '../support/harness';
 import { pollUntil } from '../support/poll';

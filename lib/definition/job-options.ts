@@ -1,5 +1,5 @@
 import { QueueKeys, type JobsOptions } from 'bullmq';
-import { InvalidJobOptionsError, type QueuewireError } from './errors';
+import { InvalidJobOptionsError, type QueuewireError } from '../errors';
 
 /** Options accepted by `add`: BullMQ's job options that make sense per job. */
 export type JobOptions = Omit<JobsOptions, 'repeatJobKey' | 'prevMillis' | 'parent' | 'timestamp' | 'telemetry'>;

@@ -1,5 +1,5 @@
 import type { Job, JobState, Queue } from 'bullmq';
-import type { JobProgress } from './event-types';
+import type { JobProgress } from '../events/event-types';
 
 /** Where a job is in its life, as BullMQ reports it (`unknown` for a job in no list, e.g. mid-removal). */
 export type PublicJobState = JobState | 'unknown';

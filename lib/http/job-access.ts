@@ -1,7 +1,7 @@
-import type { JobDataOf, JobNameOf, QueueNameOf, QueueSet } from './define';
-import { ConfigurationError } from './errors';
-import type { Logger } from './logger';
-import type { RegisteredQueues } from './register';
+import type { JobDataOf, JobNameOf, QueueNameOf, QueueSet } from '../definition/define';
+import { ConfigurationError } from '../errors';
+import type { Logger } from '../logger';
+import type { RegisteredQueues } from '../definition/register';
 
 /**
  * The job an `authorize` hook decides on, typed by the registered definition: narrowing on `queue`

@@ -1,4 +1,4 @@
-import { UnserializableValueError } from './errors';
+import { UnserializableValueError } from '../errors';
 import { isPlainObject } from './job-options';
 
 /**

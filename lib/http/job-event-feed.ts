@@ -1,6 +1,6 @@
-import type { QueueSet } from './define';
-import type { EventBus } from './event-bus';
-import type { JobProgress } from './event-types';
+import type { QueueSet } from '../definition/define';
+import type { EventBus } from '../events/event-bus';
+import type { JobProgress } from '../events/event-types';
 
 /** One event of a single job, as a job's progress stream relays it. */
 export type JobFeedEvent =

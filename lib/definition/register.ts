@@ -1,5 +1,5 @@
 import type { QueueSet } from './define';
-import type { Producer } from './producer';
+import type { Producer } from '../producer/producer';
 
 /**
  * Tells queuewire your application's definition once, so `req.queue` / `ctx.queue` are typed in every

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { QueuewireError } from './errors';
+import { QueuewireError } from '../errors';
 import type { HandlerRegistry } from './handlers';
-import { assertPlainJson } from './plain-json';
+import { assertPlainJson } from '../definition/plain-json';
 
 /**
  * Builds the BullMQ processor of one queue: it runs the handler registered for `job.name` and stores

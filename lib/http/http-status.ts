@@ -1,4 +1,4 @@
-import { QueuewireError } from './errors';
+import { QueuewireError } from '../errors';
 
 // The HTTP answer each error code stands for. Kept in the core so every framework adapter maps alike.
 const statusByCode: Record<string, number> = {

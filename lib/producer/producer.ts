@@ -1,12 +1,12 @@
 import type { Job, Queue } from 'bullmq';
-import type { Connections } from './connections';
-import { DEFAULT_RETENTION, type JobDataOf, type JobNameOf, type JobResultOf, type QueueNameOf, type QueueSet } from './define';
-import { ClosedError, InvalidJobOptionsError, PayloadTooLargeError, UnknownJobError, UnknownQueueError } from './errors';
-import type { EventBus } from './event-bus';
-import { checkJobOptions, mergeJobOptions, type JobOptions } from './job-options';
+import type { Connections } from '../connection/connections';
+import { DEFAULT_RETENTION, type JobDataOf, type JobNameOf, type JobResultOf, type QueueNameOf, type QueueSet } from '../definition/define';
+import { ClosedError, InvalidJobOptionsError, PayloadTooLargeError, UnknownJobError, UnknownQueueError } from '../errors';
+import type { EventBus } from '../events/event-bus';
+import { checkJobOptions, mergeJobOptions, type JobOptions } from '../definition/job-options';
 import { waitForJob } from './job-wait';
-import { assertPlainJson } from './plain-json';
-import { withinRedisTimeout } from './bounded-redis';
+import { assertPlainJson } from '../definition/plain-json';
+import { withinRedisTimeout } from '../connection/bounded-redis';
 
 /** A job as `add` returns it: BullMQ's `Job`, typed by the definition. */
 export type EnqueuedJob<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> =

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { Job } from 'bullmq';
-import { withinRedisTimeout } from './bounded-redis';
-import type { QueueClient } from './client';
-import type { QueueSet } from './define';
-import { ConfigurationError } from './errors';
+import { withinRedisTimeout } from '../connection/bounded-redis';
+import type { QueueClient } from '../client';
+import type { QueueSet } from '../definition/define';
+import { ConfigurationError } from '../errors';
 import { JobAccess, type JobAccessOptions, type JobToAuthorize } from './job-access';
 import { JobEventFeed } from './job-event-feed';
 import { openJobProgressStream } from './job-progress-stream';

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { QueueSet } from './define';
+import type { QueueSet } from '../definition/define';
 import { decodeEvent } from './event-decoder';
 import type { EventMap } from './event-types';
 import { GuardedEmitter } from './guarded-emitter';
-import type { Logger } from './logger';
+import type { Logger } from '../logger';
 
 /** A finished job as the bus saw it, for waits on one job. */
 export type JobOutcome = { state: 'completed'; returnvalue: unknown } | { state: 'failed'; failedReason: string };

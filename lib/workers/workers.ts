@@ -1,9 +1,9 @@
 import { Worker } from 'bullmq';
-import type { QueueClient } from './client';
-import type { QueueNameOf, QueueSet } from './define';
-import { ConfigurationError } from './errors';
+import type { QueueClient } from '../client';
+import type { QueueNameOf, QueueSet } from '../definition/define';
+import { ConfigurationError } from '../errors';
 import { isHandlerRegistry, type HandlerRegistry } from './handlers';
-import type { LocalWorkerHealth } from './health';
+import type { LocalWorkerHealth } from '../connection/health';
 import { routeJobs } from './job-router';
 
 export interface StartWorkersOptions<Queues extends QueueSet> {

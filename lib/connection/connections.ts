@@ -1,5 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { ConfigurationError, QueueUnavailableError } from './errors';
+import { ConfigurationError, QueueUnavailableError } from '../errors';
 
 /**
  * Where Redis is: a URL (`redis://…`, `rediss://…`), ioredis options, or an ioredis instance the

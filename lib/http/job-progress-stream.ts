@@ -1,14 +1,14 @@
 import { PassThrough, type Readable } from 'node:stream';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { withinRedisTimeout } from './bounded-redis';
-import type { Connections } from './connections';
-import { decodeEvent } from './event-decoder';
-import type { EventBus } from './event-bus';
+import { withinRedisTimeout } from '../connection/bounded-redis';
+import type { Connections } from '../connection/connections';
+import { decodeEvent } from '../events/event-decoder';
+import type { EventBus } from '../events/event-bus';
 import { FEED_EVENTS, toFeedEvent, type JobEventFeed, type JobFeedEvent } from './job-event-feed';
 import { readJobStatus, type JobStatus } from './job-status';
 import { sseComment, sseEvent } from './sse-frames';
-import { compareStreamIds, isStreamId } from './stream-id';
+import { compareStreamIds, isStreamId } from '../events/stream-id';
 
 /** What a progress stream needs from the job routes that open it. */
 export interface ProgressStreamContext {

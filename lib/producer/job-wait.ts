@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
-import { JobFailedError, WaitTimeoutError } from './errors';
-import type { EventBus, JobOutcome } from './event-bus';
+import { JobFailedError, WaitTimeoutError } from '../errors';
+import type { EventBus, JobOutcome } from '../events/event-bus';
 
 export interface JobWait {
   readonly bus: EventBus<any>;

@@ -1,5 +1,5 @@
 import type { Connections } from './connections';
-import { QueueUnavailableError } from './errors';
+import { QueueUnavailableError } from '../errors';
 
 /**
  * Runs Redis reads for a request within `timeout` ms, so a request answers 503 instead of hanging when

@@ -1,6 +1,6 @@
 import type { Job } from 'bullmq';
-import type { JobDataOf, JobNameOf, JobResultOf, JobReturnOf, QueueNameOf, QueueSet } from './define';
-import { ConfigurationError } from './errors';
+import type { JobDataOf, JobNameOf, JobResultOf, JobReturnOf, QueueNameOf, QueueSet } from '../definition/define';
+import { ConfigurationError } from '../errors';
 
 /** What a handler receives besides the job. */
 export interface HandlerContext {

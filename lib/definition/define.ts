@@ -1,5 +1,5 @@
 import type { DefaultJobOptions } from 'bullmq';
-import { ConfigurationError } from './errors';
+import { ConfigurationError } from '../errors';
 import { checkJobOptions } from './job-options';
 
 /**

@@ -1,4 +1,4 @@
-import { MalformedEventError } from './errors';
+import { MalformedEventError } from '../errors';
 import { JOB_EVENT_NAMES, QUEUE_EVENT_NAMES, type JobEventName, type QueueEventName } from './event-types';
 
 /** One decoded stream entry, before the bus adds the job name. */

@@ -1,4 +1,4 @@
-import type { JobNameOf, JobResultOf, QueueNameOf, QueueSet } from './define';
+import type { JobNameOf, JobResultOf, QueueNameOf, QueueSet } from '../definition/define';
 
 /** Progress as a handler reports it through `job.updateProgress()`. */
 export type JobProgress = number | string | boolean | object;
