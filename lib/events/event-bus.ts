@@ -3,10 +3,17 @@ import type { QueueSet } from '../definition/define';
 import { decodeEvent } from './event-decoder';
 import type { EventMap } from './event-types';
 import { GuardedEmitter } from './guarded-emitter';
+import { StreamReader, type StreamBatch } from './stream-reader';
 import type { Logger } from '../logger';
 
 /** A finished job as the bus saw it, for waits on one job. */
 export type JobOutcome = { state: 'completed'; returnvalue: unknown } | { state: 'failed'; failedReason: string };
+
+/** What a wait on one job is told: its outcome, or that events of its queue were lost (so re-check). */
+export interface JobWatcher {
+  readonly onOutcome: (outcome: JobOutcome) => void;
+  readonly onEventsLost: () => void;
+}
 
 /** The Redis keys of one queue that the bus reads. */
 export interface BusStream {
@@ -36,13 +43,14 @@ const RETRY_DELAY_MS = 500;
  *
  * Events come from Redis only (never from local workers), so a process sees each event once, in stream
  * order per queue, and every process with a bus sees every event. The bus starts on the first
- * `on`/`once`/`ready()`; after a reconnect it resumes after the last entry it read.
+ * `on`/`once`/`ready()`; after a reconnect it resumes after the last entry it read. If it fell so far
+ * behind that Redis trimmed events it had not read, it says so with `events-lost`, never silently.
  */
 export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter<EventMap<Queues>> {
-  private readonly positions = new Map<string, string>();
   private readonly names = new Map<string, string>();
-  private readonly watchers = new Map<string, Set<(outcome: JobOutcome) => void>>();
+  private readonly watchers = new Map<string, Set<JobWatcher>>();
   private connection: Redis | undefined;
+  private reader: StreamReader | undefined;
   private started: Promise<void> | undefined;
   private loop: Promise<void> | undefined;
   private closed = false;
@@ -86,17 +94,17 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
   }
 
   /**
-   * Calls `onOutcome` when the job completes or fails for good. Returns the function that stops
-   * watching. Used by waits; they also check the job's state themselves, so a wait never depends on
-   * the event alone.
+   * Tells `watcher` when the job completes or fails for good, or when events of its queue were lost
+   * (then it should read the job's state itself). Returns the function that stops watching. Used by
+   * waits; they also check the job's state themselves, so a wait never depends on the event alone.
    */
-  watchJob(queue: string, jobId: string, onOutcome: (outcome: JobOutcome) => void): () => void {
+  watchJob(queue: string, jobId: string, watcher: JobWatcher): () => void {
     const key = `${queue}\0${jobId}`;
     let set = this.watchers.get(key);
     if (!set) this.watchers.set(key, (set = new Set()));
-    set.add(onOutcome);
+    set.add(watcher);
     return () => {
-      set!.delete(onOutcome);
+      set!.delete(watcher);
       if (set!.size === 0 && this.watchers.get(key) === set) this.watchers.delete(key);
     };
   }
@@ -123,32 +131,24 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
     return this.started;
   }
 
-  // Reads the id of the newest entry of every stream now, so the first XREAD starts exactly here:
+  // Pins the read position at the newest entry of every stream now, so reading starts exactly here:
   // unlike '$', a pinned id cannot skip events written between ready() and the first read.
   private async pin(): Promise<void> {
     this.connection = this.options.openConnection();
-    const pipeline = this.connection.pipeline();
-    for (const stream of this.options.streams) pipeline.xrevrange(stream.eventsKey, '+', '-', 'COUNT', 1);
-    const replies = (await pipeline.exec()) ?? [];
-    this.options.streams.forEach((stream, index) => {
-      const [error, entries] = replies[index] ?? [];
-      if (error) throw error;
-      const newest = (entries as Array<[string, string[]]>)[0];
-      this.positions.set(stream.eventsKey, newest ? newest[0] : '0-0');
+    this.reader = new StreamReader(this.connection, this.options.streams.map((stream) => stream.eventsKey), {
+      batchSize: BATCH_SIZE,
+      blockTimeout: this.options.blockTimeout ?? 10_000,
     });
+    await this.reader.pin();
   }
 
   private async readForever(): Promise<void> {
     const connection = this.connection!;
-    const keys = this.options.streams.map((stream) => stream.eventsKey);
-    const blockTimeout = this.options.blockTimeout ?? 10_000;
+    const reader = this.reader!;
     while (!this.closed) {
       try {
-        const ids = keys.map((key) => this.positions.get(key)!);
-        const reply = (await connection.xread('COUNT', BATCH_SIZE, 'BLOCK', blockTimeout, 'STREAMS', ...keys, ...ids)) as
-          | Array<[string, Array<[string, string[]]>]>
-          | null;
-        if (reply && !this.closed) await this.dispatch(connection, reply);
+        const batches = await reader.next();
+        if (batches.length > 0 && !this.closed) await this.dispatch(connection, reader, batches);
       } catch (error) {
         if (this.closed) return;
         this.reportError(error);
@@ -157,16 +157,17 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
     }
   }
 
-  private async dispatch(connection: Redis, reply: Array<[string, Array<[string, string[]]>]>): Promise<void> {
+  private async dispatch(connection: Redis, reader: StreamReader, batches: StreamBatch[]): Promise<void> {
     const streamsByKey = new Map(this.options.streams.map((stream) => [stream.eventsKey, stream]));
     const batch: Array<{ stream: BusStream; id: string; decoded: ReturnType<typeof decodeEvent> }> = [];
-    for (const [key, entries] of reply) {
+    for (const { key, entries, gap } of batches) {
       const stream = streamsByKey.get(key)!;
+      if (gap) this.reportEventsLost(stream.queue, gap.afterId, gap.resumedAtId, gap.lost);
       for (const [id, flat] of entries) batch.push({ stream, id, decoded: decodeEvent(stream.queue, id, flat) });
     }
     await this.learnNames(connection, batch);
     for (const { stream, id, decoded } of batch) {
-      this.positions.set(stream.eventsKey, id);
+      reader.advance(stream.eventsKey, id);
       if (decoded instanceof Error) {
         this.reportError(decoded);
         continue;
@@ -195,7 +196,17 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
     const outcome: JobOutcome = decoded.event === 'completed'
       ? { state: 'completed', returnvalue: decoded.fields.returnvalue }
       : { state: 'failed', failedReason: String(decoded.fields.failedReason ?? '') };
-    for (const watcher of [...set]) watcher(outcome);
+    for (const watcher of [...set]) watcher.onOutcome(outcome);
+  }
+
+  // Events between afterId and resumedAtId were trimmed from Redis before this bus read them: say so
+  // (listeners may resynchronise from job state), and make every wait on that queue re-read its job.
+  private reportEventsLost(queue: string, afterEventId: string, resumedAtEventId: string, lost: number): void {
+    this.options.logger.warn(`[queuewire] event bus fell behind queue "${queue}": ${lost} event(s) after ${afterEventId} were trimmed unread; resuming at ${resumedAtEventId}.`);
+    this.emitBoth(queue, 'events-lost', { queue, afterEventId, resumedAtEventId, lost });
+    for (const [key, set] of this.watchers) {
+      if (key.startsWith(`${queue}\0`)) for (const watcher of [...set]) watcher.onEventsLost();
+    }
   }
 
   // Only `added` events name the job; for the others the name comes from a cache filled by `added`,

@@ -54,6 +54,12 @@ export type JobEventName = keyof JobEventFields<unknown>;
 export interface QueueEventFields {
   /** The queue has no more waiting jobs. */
   drained: {};
+  /**
+   * This process's bus fell behind and Redis trimmed `lost` events it had not read, between
+   * `afterEventId` and `resumedAtEventId`. Whatever they said must be re-read from job state (waits do
+   * so themselves). Raise the stream cap (BullMQ's `streams.events.maxLen`) or lighten listeners.
+   */
+  'events-lost': { readonly afterEventId: string; readonly resumedAtEventId: string; readonly lost: number };
   /** Finished jobs were cleaned. */
   cleaned: { readonly count: number };
   paused: {};
@@ -65,6 +71,7 @@ export const JOB_EVENT_NAMES: readonly JobEventName[] = [
   'added', 'waiting', 'active', 'progress', 'completed', 'failed', 'stalled', 'delayed', 'removed',
   'duplicated', 'deduplicated', 'retries-exhausted', 'waiting-children',
 ];
+// Names BullMQ writes to a queue's stream; 'events-lost' is the bus's own and never read from Redis.
 export const QUEUE_EVENT_NAMES: readonly QueueEventName[] = ['drained', 'cleaned', 'paused', 'resumed'];
 
 /**

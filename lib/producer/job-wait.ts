@@ -30,7 +30,10 @@ export function waitForJob({ bus, handle, queue, jobId, timeout }: JobWait): Pro
       if (outcome.state === 'completed') resolve(outcome.returnvalue);
       else reject(new JobFailedError(queue, jobId, outcome.failedReason));
     };
-    const stopWatching = bus.watchJob(queue, jobId, settle);
+    const stopWatching = bus.watchJob(queue, jobId, {
+      onOutcome: settle,
+      onEventsLost: () => readOutcome(handle, jobId).then((outcome) => outcome && settle(outcome), () => undefined),
+    });
     const timer = setTimeout(() => {
       readOutcome(handle, jobId)
         .catch(() => undefined)

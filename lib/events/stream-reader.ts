@@ -1,0 +1,126 @@
+import type { Redis } from 'ioredis';
+import { compareStreamIds } from './stream-id';
+
+/** New entries of one stream, in order, and how many entries before them were trimmed unread. */
+export interface StreamBatch {
+  readonly key: string;
+  readonly entries: ReadonlyArray<readonly [id: string, fields: string[]]>;
+  /** Set when entries after `afterId` (the last one read) were trimmed before they could be read. */
+  readonly gap?: { readonly afterId: string; readonly resumedAtId: string; readonly lost: number };
+}
+
+// Reads the entries after each position together with the stream's counters, atomically. Redis ≥ 7
+// counts every entry ever added (`entries-added`), so the reader knows the sequence number of the
+// entry it stands on and of the oldest entry still kept: the difference is what was trimmed unread.
+// (Before Redis 7 the counter is absent and no gap is reported.) Streams without new entries are
+// left out of the reply.
+const READ_WITH_COUNTERS = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local entries = redis.call('XRANGE', key, '(' .. ARGV[i + 1], '+', 'COUNT', ARGV[1])
+  if #entries > 0 then
+    local added, length, first = -1, 0, '0-0'
+    local info = redis.call('XINFO', 'STREAM', key)
+    for j = 1, #info, 2 do
+      if info[j] == 'entries-added' then added = info[j + 1]
+      elseif info[j] == 'length' then length = info[j + 1]
+      elseif info[j] == 'first-entry' and info[j + 1] then first = info[j + 1][1] end
+    end
+    out[#out + 1] = { key, entries, added, length, first }
+  end
+end
+return out`;
+
+const COMMAND = 'queuewireReadEventsAfter';
+
+type ReadReply = Array<[key: string, entries: Array<[string, string[]]>, entriesAdded: number, length: number, firstId: string]>;
+type ReaderClient = Redis & { [COMMAND](numberOfKeys: number, ...args: Array<string | number>): Promise<ReadReply> };
+
+/** Where the reader stands in one stream: the last entry it handed out and its sequence number. */
+interface Position {
+  id: string;
+  /** 1-based count of entries ever added up to and including `id`; unknown before Redis 7. */
+  sequence: number | undefined;
+}
+
+/**
+ * Follows many Redis streams on one connection, from a pinned position, without losing track.
+ *
+ * While there is a backlog it reads with an atomic script that also tells whether entries were trimmed
+ * before being read. Once caught up it blocks on `XREAD` for all streams at once, using the reply only
+ * as a wake-up: the entries are then read by the script, so every entry passes the trim check.
+ */
+export class StreamReader {
+  private readonly positions = new Map<string, Position>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly keys: readonly string[],
+    private readonly options: { batchSize: number; blockTimeout: number },
+  ) {
+    if (!(COMMAND in connection)) connection.defineCommand(COMMAND, { lua: READ_WITH_COUNTERS });
+  }
+
+  /** Pins every stream at its newest entry, so that reading starts exactly after what exists now. */
+  async pin(): Promise<void> {
+    const pipeline = this.connection.pipeline();
+    for (const key of this.keys) pipeline.xrevrange(key, '+', '-', 'COUNT', 1).xinfo('STREAM', key);
+    const replies = (await pipeline.exec()) ?? [];
+    this.keys.forEach((key, index) => {
+      const [rangeError, entries] = replies[2 * index] ?? [];
+      if (rangeError) throw rangeError;
+      const newest = (entries as Array<[string, string[]]>)[0];
+      // XINFO fails on a stream that does not exist yet: nothing was ever added, so the count is 0.
+      const [infoError, info] = replies[2 * index + 1] ?? [];
+      const sequence = infoError ? 0 : entriesAdded(info as unknown[]);
+      this.positions.set(key, { id: newest ? newest[0] : '0-0', sequence });
+    });
+  }
+
+  /** Marks `id` of `key` as handled: the next read starts after it. */
+  advance(key: string, id: string): void {
+    const position = this.positions.get(key)!;
+    position.id = id;
+    if (position.sequence !== undefined) position.sequence += 1;
+  }
+
+  /**
+   * The next entries after the positions, waiting up to the block timeout for some to arrive.
+   * Resolves with an empty list when none came. Positions move only through `advance`.
+   */
+  async next(): Promise<StreamBatch[]> {
+    const batches = await this.readBacklog();
+    if (batches.length > 0) return batches;
+    const woke = await this.connection.xread('COUNT', 1, 'BLOCK', this.options.blockTimeout, 'STREAMS', ...this.keys, ...this.currentIds());
+    return woke ? this.readBacklog() : [];
+  }
+
+  private async readBacklog(): Promise<StreamBatch[]> {
+    const reply = await (this.connection as ReaderClient)[COMMAND](this.keys.length, ...this.keys, this.options.batchSize, ...this.currentIds());
+    return reply.map(([key, entries, added, length, firstId]) => {
+      const position = this.positions.get(key)!;
+      const afterId = position.id;
+      if (added < 0) {
+        position.sequence = undefined;
+        return { key, entries };
+      }
+      // The oldest entry still kept is entry number added - length + 1. When we stand before it, the
+      // entries between us and it were trimmed before we read them.
+      const firstSequence = added - length + 1;
+      const standsBeforeFirst = compareStreamIds(firstId, afterId) > 0;
+      const lost = standsBeforeFirst && position.sequence !== undefined ? firstSequence - position.sequence - 1 : 0;
+      // Re-anchor on what Redis says, so a stream that was deleted and recreated cannot skew later counts.
+      if (standsBeforeFirst) position.sequence = firstSequence - 1;
+      return lost > 0 ? { key, entries, gap: { afterId, resumedAtId: entries[0]![0], lost } } : { key, entries };
+    });
+  }
+
+  private currentIds(): string[] {
+    return this.keys.map((key) => this.positions.get(key)!.id);
+  }
+}
+
+function entriesAdded(info: unknown[]): number | undefined {
+  const index = info.indexOf('entries-added');
+  return index >= 0 ? Number(info[index + 1]) : undefined;
+}
