@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { QueueClient, RegisteredProducer } from '../lib/index';
+import { healthAnswer } from '../lib/http/health-answer';
 import { toHttpError } from '../lib/http/http-status';
 import { createJobRoutes, type JobRouteAnswer, type JobRoutesOptions } from '../lib/http/job-routes';
 
@@ -79,4 +80,21 @@ function send(res: Response, answer: JobRouteAnswer): void {
   res.status(answer.status).set(answer.headers);
   if ('body' in answer) res.json(answer.body);
   else res.end();
+}
+
+/**
+ * A readiness route: 200 with `client.health()`'s report, or 503 while Redis is unreachable or a local
+ * worker lost its connection for good. The report names queues and Redis errors: mount it where only
+ * your infrastructure can reach it.
+ *
+ * ```ts
+ * app.get('/healthz', healthRoute(client));
+ * ```
+ */
+export function healthRoute(client: QueueClient<any>, options: { timeout?: number } = {}): RequestHandler {
+  return function queuewireHealth(_req, res, next) {
+    healthAnswer(client, options.timeout)
+      .then((answer) => void res.status(answer.status).set(answer.headers).json(answer.body))
+      .catch(next);
+  };
 }

@@ -1,6 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import type { QueueClient, RegisteredProducer } from '../lib/index';
 import { ConfigurationError } from '../lib/errors';
+import { healthAnswer } from '../lib/http/health-answer';
 import { toHttpError } from '../lib/http/http-status';
 import { createJobRoutes, type JobRoutesOptions } from '../lib/http/job-routes';
 
@@ -89,5 +90,27 @@ export function jobRoutes(client: QueueClient<any>, options: KoaJobRoutesOptions
     if ('stream' in answer) ctx.body = answer.stream;
     else if ('body' in answer) ctx.body = answer.body;
     else ctx.body = null;
+  };
+}
+
+/**
+ * A readiness route at `path` (GET): 200 with `client.health()`'s report, or 503 while Redis is
+ * unreachable or a local worker lost its connection for good. The report names queues and Redis
+ * errors: serve it where only your infrastructure can reach it.
+ *
+ * ```ts
+ * app.use(healthRoute(client, { path: '/healthz' }));
+ * ```
+ */
+export function healthRoute(client: QueueClient<any>, options: { path: string; timeout?: number }): Middleware {
+  if (typeof options?.path !== 'string' || !options.path.startsWith('/')) {
+    throw new ConfigurationError(`healthRoute() needs path, starting with "/" (e.g. "/healthz"); got ${JSON.stringify(options?.path)}.`);
+  }
+  return async function queuewireHealth(ctx, next) {
+    if (ctx.method !== 'GET' || ctx.path !== options.path) return next();
+    const answer = await healthAnswer(client, options.timeout);
+    ctx.status = answer.status;
+    ctx.set(answer.headers);
+    ctx.body = answer.body;
   };
 }

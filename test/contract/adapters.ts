@@ -24,6 +24,7 @@ export interface ContractAppOptions {
  * - the producer middleware and the error handler of its framework;
  * - `POST /work/:queue/:name` with `{ data, options? }` → `req.queue.add` / `ctx.queue.add` → 202 `{ id }`;
  * - the job routes at `/jobs`;
+ * - the health route at `/health`;
  * - any other error → 500 `{ error: { code: 'UNEXPECTED' } }`.
  */
 export interface FrameworkAdapter {
@@ -60,6 +61,7 @@ function expressAdapter(name: string, express: typeof express5, asyncErrors: 'na
         heartbeatInterval: options.heartbeatInterval,
         redisTimeout: options.redisTimeout,
       }));
+      app.get('/health', forExpress.healthRoute(client, { timeout: 500 }));
       app.use(forExpress.queueErrorHandler());
       app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
         res.status(500).json({ error: { code: 'UNEXPECTED', message: error.message } });
@@ -85,6 +87,7 @@ function koaAdapter(name: string, Koa: typeof Koa3): FrameworkAdapter {
       });
       app.use(forKoa.queueErrorHandler());
       app.use(forKoa.queueMiddleware(client));
+      app.use(forKoa.healthRoute(client, { path: '/health', timeout: 500 }));
       app.use(forKoa.jobRoutes(client, {
         prefix: '/jobs',
         ...accessFor<Koa3.Context>(options.access, (ctx) => ctx.get('x-user') || undefined),
