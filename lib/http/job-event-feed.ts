@@ -27,6 +27,11 @@ export function toFeedEvent(
   return { event, eventId };
 }
 
+interface FeedWatcher {
+  readonly listener: (event: JobFeedEvent) => void;
+  readonly onEventsLost: () => void;
+}
+
 type BusListener = (payload: { jobId: string; eventId: string; data?: JobProgress; returnvalue?: unknown; failedReason?: string }) => void;
 
 /**
@@ -38,21 +43,22 @@ type BusListener = (payload: { jobId: string; eventId: string; data?: JobProgres
  * Delivery is synchronous and in bus order, so a job's progress events arrive before its `completed`.
  */
 export class JobEventFeed {
-  private readonly watchers = new Map<string, Set<(event: JobFeedEvent) => void>>();
+  private readonly watchers = new Map<string, Set<FeedWatcher>>();
   private readonly attached = new Map<string, { watchers: number; listeners: Array<[string, BusListener]> }>();
 
   constructor(private readonly bus: EventBus<QueueSet>) {}
 
   /**
    * Calls `listener` for each progress, completed, failed and removed event of one job until the
-   * returned function is called (which is idempotent).
+   * returned function is called (which is idempotent). `onEventsLost` is called when the bus reports
+   * that events of the job's queue were trimmed unread: the watcher must re-read the job's state.
    */
-  watch(queue: string, jobId: string, listener: (event: JobFeedEvent) => void): () => void {
+  watch(queue: string, jobId: string, listener: (event: JobFeedEvent) => void, onEventsLost: () => void = () => undefined): () => void {
     const key = `${queue}\0${jobId}`;
     let set = this.watchers.get(key);
     if (!set) this.watchers.set(key, (set = new Set()));
-    // A wrapper per call, so the same function watching twice is removed once per stop.
-    const entry = (event: JobFeedEvent) => listener(event);
+    // An entry per call, so the same function watching twice is removed once per stop.
+    const entry: FeedWatcher = { listener, onEventsLost };
     set.add(entry);
     this.attach(queue);
     let stopped = false;
@@ -77,6 +83,7 @@ export class JobEventFeed {
       return;
     }
     const listeners = FEED_EVENTS.map((event): [string, BusListener] => [`${queue}:${event}`, (payload) => this.relay(queue, event, payload)]);
+    listeners.push([`${queue}:events-lost`, () => this.resync(queue)]);
     this.attached.set(queue, { watchers: 1, listeners });
     for (const [name, listener] of listeners) this.bus.on(name as never, listener as never);
   }
@@ -96,11 +103,17 @@ export class JobEventFeed {
     let failure: unknown;
     for (const watcher of [...set]) {
       try {
-        watcher(relayed);
+        watcher.listener(relayed);
       } catch (error) {
         failure ??= error;
       }
     }
     if (failure !== undefined) throw failure;
+  }
+
+  private resync(queue: string): void {
+    for (const [key, set] of this.watchers) {
+      if (key.startsWith(`${queue}\0`)) for (const watcher of [...set]) watcher.onEventsLost();
+    }
   }
 }

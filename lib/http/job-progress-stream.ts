@@ -72,7 +72,13 @@ export async function openJobProgressStream(context: ProgressStreamContext, requ
   const buffered: JobFeedEvent[] = [];
   let live: ((event: JobFeedEvent) => void) | undefined;
   // Watch first: every event from here on is either buffered or sent live.
-  const stopWatching = context.feed.watch(request.queue, request.jobId, (event) => (live ? live(event) : buffered.push(event)));
+  let resync: (() => void) | undefined;
+  const stopWatching = context.feed.watch(
+    request.queue,
+    request.jobId,
+    (event) => (live ? live(event) : buffered.push(event)),
+    () => resync?.(),
+  );
   let opening: Awaited<ReturnType<typeof firstFrames>>;
   try {
     opening = await firstFrames(context, request);
@@ -113,6 +119,20 @@ export async function openJobProgressStream(context: ProgressStreamContext, requ
       stop();
       stream.end();
     }
+  };
+  // The bus fell behind a trimmed stream: events of this job may be gone, so send its state again (and
+  // its end, if it ended meanwhile) read from Redis.
+  resync = () => {
+    withinRedisTimeout(context.connections, context.redisTimeout, () => readJobStatus(context.handle(request.queue), request.jobId))
+      .then((found) => {
+        if (!found || stream.writableEnded || stream.destroyed) return;
+        const end = endOf(found.status, sentUpTo);
+        stream.write(sseEvent('state', found.status, sentUpTo) + (end ? toFrame(end) : ''));
+        if (end) {
+          stop();
+          stream.end();
+        }
+      }, () => undefined);
   };
   stream.once('close', stop);
   request.signal?.addEventListener('abort', stop);

@@ -12,7 +12,7 @@ import { Gates } from './gates';
 import { contractQueues } from './queues';
 
 // The relayed bus events whose listeners a progress stream adds while it is open.
-const STREAM_EVENTS = ['work:progress', 'work:completed', 'work:failed', 'work:removed'] as const;
+const STREAM_EVENTS = ['work:progress', 'work:completed', 'work:failed', 'work:removed', 'work:events-lost'] as const;
 
 /** The access rule of most tests: a job is visible to the user named in its data (async on purpose). */
 const ownerOnly: ContractAppOptions = { access: { authorize: async (user, job) => (job.data as { owner?: string }).owner === user } };
