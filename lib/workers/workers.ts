@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { QueueClient } from '../client';
 import type { QueueNameOf, QueueSet } from '../definition/define';
 import { ConfigurationError } from '../errors';
@@ -21,12 +21,45 @@ export interface StartWorkersOptions<Queues extends QueueSet> {
    * things to shut down (a web server) and call `close()` yourself.
    */
   handleSignals?: boolean;
+  /**
+   * When the workers' Redis connection ends for good (its retry strategy gave up), exit the process
+   * with code 1 so a supervisor restarts it, instead of staying alive but idle. Default: the value of
+   * `handleSignals` (a process that owns its signals owns its exit). Either way `client.health()`
+   * then reports the workers as disconnected and not ok.
+   */
+  exitOnConnectionLoss?: boolean;
+  /**
+   * Crash recovery timing, in ms. A running job holds a lock for `lockDuration`, renewed every half of
+   * it; when a worker dies its locks expire, and the next stalled check (every `stalledInterval`, run
+   * by every live worker of the queue) moves the job back to waiting and emits `stalled`. A killed
+   * worker's job so returns within about `lockDuration + 2 × stalledInterval`. Shorter values recover
+   * sooner at the cost of more Redis calls; a handler that blocks the event loop for longer than
+   * `lockDuration` loses its lock (its job may run twice). Defaults: BullMQ's, 30 000 each.
+   */
+  lockDuration?: number;
+  /** See `lockDuration`. */
+  stalledInterval?: number;
+  /**
+   * How many times a job may return through stalled recovery before it fails ("job stalled more than
+   * allowable limit"). Default 1 (BullMQ's). At least 1: stalled checks always stay on, since they
+   * are how a killed worker's jobs come back.
+   */
+  maxStalledCount?: number;
 }
 
 /** What a shutdown did. */
 export interface ShutdownReport {
-  /** Ids of jobs still running at the deadline, as `queue/id`; BullMQ's stalled check re-queues them. */
+  /**
+   * Ids of jobs still running at the deadline, or whose outcome could not be written (Redis away), as
+   * `queue/id`; they are still active in Redis, and BullMQ's stalled check re-queues them.
+   */
   readonly abandoned: readonly string[];
+  /**
+   * True when every active job finished and was stored before the deadline, and Redis still answered
+   * at the end. False after the deadline or when Redis was unreachable (nothing could be confirmed):
+   * exit non-zero so a supervisor notices. (The signal handler exits 1 then.)
+   */
+  readonly clean: boolean;
 }
 
 /** The running workers of a process. */
@@ -53,6 +86,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
   if (!Number.isInteger(shutdownTimeout) || shutdownTimeout < 0) {
     throw new ConfigurationError(`shutdownTimeout must be a whole number of ms >= 0; got ${shutdownTimeout}.`);
   }
+  const recovery = resolveStalledRecovery(options);
 
   // One command connection for all workers; each Worker adds its own blocking connection for fetching.
   const connection = client.connections.openBlocking('worker');
@@ -65,17 +99,34 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
   };
   connection.on('ready', () => said.clear());
   const active = new Map<string, Set<string>>();
+  // Jobs whose handler has returned but whose outcome BullMQ has not written yet (while Redis is away it
+  // keeps retrying): still active in Redis, so a shutdown that gives up on them must name them too.
+  const unwritten = new Map<string, Map<string, number>>();
   const abandon = new AbortController();
   const workers = new Map<string, Worker>();
   for (const registry of registries) {
     const running = new Set<string>();
     active.set(registry.queue, running);
-    const worker = new Worker(registry.queue, routeJobs(registry, running, abandon.signal), {
+    const ended = new Map<string, number>();
+    unwritten.set(registry.queue, ended);
+    const route = routeJobs(registry, running, abandon.signal);
+    const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+      try {
+        return await route(job, token, signal);
+      } finally {
+        forgetExpired(ended, worker.opts.lockDuration!);
+        ended.set(job.id!, Date.now());
+      }
+    };
+    const worker: Worker = new Worker(registry.queue, processor, {
       connection,
       prefix: client.prefix,
       concurrency: concurrency.get(registry.queue)!,
+      ...recovery,
     });
     worker.on('error', (error) => logOnce(`[queuewire] worker "${registry.queue}": ${error.message}`));
+    worker.on('completed', (job) => ended.delete(job.id!));
+    worker.on('failed', (job) => job && ended.delete(job.id!));
     workers.set(registry.queue, worker);
   }
   await Promise.all([...workers.values()].map((worker) => worker.waitUntilReady()));
@@ -85,6 +136,14 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     connected: connection.status !== 'end',
   }));
   client.localWorkers.add(reportHealth);
+  const exitOnConnectionLoss = options.exitOnConnectionLoss ?? handleSignals;
+  // 'end' outside a shutdown means the retry strategy gave up: the connection will never come back.
+  connection.once('end', () => {
+    if (closing) return;
+    const reason = client.connections.lastConnectionError?.message ?? 'reconnecting was given up';
+    client.logger.error(`[queuewire] the workers' Redis connection ended for good (${reason}); ${exitOnConnectionLoss ? 'exiting with code 1 so the process is restarted; active jobs return through stalled recovery' : 'workers are idle until the process is restarted'}.`);
+    if (exitOnConnectionLoss) process.exit(1);
+  });
 
   let closing: Promise<ShutdownReport> | undefined;
   const close = (): Promise<ShutdownReport> => {
@@ -100,9 +159,15 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     });
     const outcome = await Promise.race([graceful, deadline]);
     clearTimeout(timer);
+    const reachable = connection.status === 'ready';
     const abandoned = outcome === 'deadline'
-      ? [...active].flatMap(([queue, ids]) => [...ids].map((id) => `${queue}/${id}`))
+      ? [...registries].flatMap(({ queue }) => [...new Set([...active.get(queue)!, ...unwritten.get(queue)!.keys()])].map((id) => `${queue}/${id}`))
       : [];
+    if (!reachable) {
+      const { host = '127.0.0.1', port = 6379, path } = connection.options;
+      const reason = client.connections.lastConnectionError?.message ?? `connection ${connection.status}`;
+      client.logger.error(`[queuewire] shutdown: Redis at ${path ?? `${host}:${port}`} is unreachable (${reason}); the outcome of this worker's jobs could not be confirmed.`);
+    }
     if (outcome === 'deadline') {
       client.logger.warn(`[queuewire] shutdown deadline of ${shutdownTimeout} ms passed; abandoning ${abandoned.length} job(s) to stalled recovery: ${abandoned.join(', ') || '(none)'}`);
       // worker.close(true) cannot help here: BullMQ answers it with the close() already pending, which
@@ -117,7 +182,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     removeSignalHandlers();
     client.localWorkers.delete(reportHealth);
     await client.connections.release(connection);
-    return { abandoned };
+    return { abandoned, clean: outcome === 'finished' && reachable };
   }
 
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -129,7 +194,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     close().then(
       async (report) => {
         await client.close();
-        process.exit(report.abandoned.length > 0 ? 1 : 0);
+        process.exit(report.clean ? 0 : 1);
       },
       (error: Error) => {
         client.logger.error(`[queuewire] shutdown failed: ${error.message}`);
@@ -167,6 +232,40 @@ function checkRegistries<Queues extends QueueSet>(client: QueueClient<Queues>, r
     seen.add(registry.queue);
   }
   return [...registries];
+}
+
+// Drops jobs that ended longer than a lock ago: had their outcome never been written (BullMQ emits no
+// event when the handler moved the job itself or the lock was lost), the lock has expired and the
+// stalled check has taken the job back. Keeps the map as small as the jobs of the last lock period.
+function forgetExpired(ended: Map<string, number>, lockDuration: number): void {
+  const expired = Date.now() - lockDuration;
+  for (const [id, at] of ended) {
+    if (at >= expired) break;
+    ended.delete(id);
+  }
+}
+
+// Only the timing of stalled recovery is configurable, never whether it runs: BullMQ's skipStalledCheck
+// and skipLockRenewal (which JavaScript callers could still pass) would leave a killed worker's jobs
+// active for good, and maxStalledCount 0 would fail them instead of running them again.
+function resolveStalledRecovery<Queues extends QueueSet>(options: StartWorkersOptions<Queues>): { lockDuration?: number; stalledInterval?: number; maxStalledCount?: number } {
+  for (const key of ['skipStalledCheck', 'skipLockRenewal']) {
+    if (Object.hasOwn(options, key)) {
+      throw new ConfigurationError(`startWorkers(): ${key} is not supported: stalled checks and lock renewal are how a crashed worker's jobs come back. Tune lockDuration / stalledInterval instead.`);
+    }
+  }
+  const recovery: { lockDuration?: number; stalledInterval?: number; maxStalledCount?: number } = {};
+  const bounds = { lockDuration: 1000, stalledInterval: 100, maxStalledCount: 1 } as const;
+  for (const key of ['lockDuration', 'stalledInterval', 'maxStalledCount'] as const) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (!Number.isInteger(value) || value < bounds[key]) {
+      const why = key === 'maxStalledCount' ? ' (0 would fail a crashed worker\'s jobs instead of recovering them)' : '';
+      throw new ConfigurationError(`${key} must be a whole number >= ${bounds[key]}${key === 'maxStalledCount' ? '' : ' ms'}${why}; got ${String(value)}.`);
+    }
+    recovery[key] = value;
+  }
+  return recovery;
 }
 
 function resolveConcurrency<Queues extends QueueSet>(
