@@ -31,6 +31,7 @@ export async function main(argv: string[]): Promise<void> {
     console.log(usage);
     return;
   }
+  if (positionals.length === 0) throw new ConfigurationError(`no command given.\n\n${usage}`);
   if (positionals[0] !== 'worker' || positionals.length > 1) throw new ConfigurationError(`unknown command "${positionals.join(' ')}".\n\n${usage}`);
   if (!values.queues) throw new ConfigurationError(`--queues is required.\n\n${usage}`);
   if (!values.handlers?.length) throw new ConfigurationError(`--handlers is required.\n\n${usage}`);
@@ -44,7 +45,7 @@ export async function main(argv: string[]): Promise<void> {
     client,
     handlers: registries,
     concurrency: parseConcurrency(values.concurrency),
-    shutdownTimeout: values['shutdown-timeout'] === undefined ? undefined : Number(values['shutdown-timeout']),
+    shutdownTimeout: parseMilliseconds(values['shutdown-timeout'], '--shutdown-timeout'),
   }).catch(async (error: unknown) => {
     await client.close();
     throw error;
@@ -102,6 +103,12 @@ async function loadRegistries(path: string): Promise<HandlerRegistry[]> {
   const module = await importModule(path);
   const exported = [module.default, ...Object.values(module), ...Object.values((module.default ?? {}) as object)];
   return [...new Set(exported.filter(isHandlerRegistry))];
+}
+
+function parseMilliseconds(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new ConfigurationError(`${flag} ${value}: use a whole number of milliseconds.`);
+  return Number(value);
 }
 
 function parseConcurrency(values: string[] | undefined): number | Record<string, number> | undefined {

@@ -42,7 +42,7 @@ describe('cli: queuewire worker', () => {
   });
 
   const badArgs: Array<{ what: string; args: string[]; message: string; usage: boolean }> = [
-    { what: 'no command', args: [], message: 'queuewire: unknown command ""', usage: true },
+    { what: 'no command', args: [], message: 'queuewire: no command given.', usage: true },
     { what: 'an unknown command', args: ['wokrer'], message: 'queuewire: unknown command "wokrer"', usage: true },
     { what: 'an unknown option', args: ['worker', '--queue', queuesModule], message: "queuewire: Unknown option '--queue'", usage: true },
     { what: 'a missing --queues', args: ['worker', '--handlers', handlersDir], message: 'queuewire: --queues is required.', usage: true },
@@ -53,6 +53,7 @@ describe('cli: queuewire worker', () => {
     { what: 'handlers without registries', args: ['worker', '--queues', queuesModule, '--handlers', queuesModule], message: `queuewire: no handlers() registries found in ${queuesModule}.`, usage: false },
     { what: 'a malformed --concurrency', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--concurrency', 'email=x'], message: 'queuewire: --concurrency email=x: use a number, or queue=number per queue.', usage: false },
     { what: 'a --concurrency for an unknown queue', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--concurrency', 'sms=2', '--redis', 'redis://127.0.0.1:1'], message: 'queuewire: concurrency names queue "sms", which the definition does not declare.', usage: false },
+    { what: 'a --shutdown-timeout that is not a number', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--shutdown-timeout', 'abc'], message: 'queuewire: --shutdown-timeout abc: use a whole number of milliseconds.', usage: false },
     { what: 'a --redis that is not a URL', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--redis', 'localhost:6379'], message: 'queuewire: connection "localhost:6379" is not a Redis URL', usage: false },
   ];
   for (const { what, args, message, usage } of badArgs) {

@@ -17,7 +17,6 @@ export class Connections {
   /** Fail-fast connection for adds and lookups: never queues commands while Redis is away. */
   readonly producer: Redis;
   private readonly owned = new Set<Redis>();
-  private readonly ownsProducer: boolean;
   private readonly source: { url?: string; options: RedisOptions; instance?: Redis };
   private lastError: Error | undefined;
   private readyWaiter: Promise<void> | undefined;
@@ -27,12 +26,10 @@ export class Connections {
     this.source = resolveSource(input);
     if (this.source.instance) {
       this.producer = this.source.instance;
-      this.ownsProducer = false;
     } else {
       // No offline queue and one retry: a command issued while Redis is away fails at once instead
       // of waiting for a reconnect that may never come, so a request can answer 503 in bounded time.
       this.producer = this.open({ enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'queuewire:producer' });
-      this.ownsProducer = true;
     }
   }
 
@@ -123,10 +120,6 @@ export class Connections {
     return options.path ?? `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;
   }
 
-  /** Whether queuewire opened the producer connection (and so will close it). */
-  get ownsProducerConnection(): boolean {
-    return this.ownsProducer;
-  }
 }
 
 function resolveSource(input: ConnectionInput | undefined): { url?: string; options: RedisOptions; instance?: Redis } {
