@@ -107,7 +107,7 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
    * BullMQ's `Queue` for one declared queue (created on first use, on the shared producer connection),
    * for what queuewire does not wrap: counts, getters, pause/resume, clean.
    */
-  queue(name: QueueNameOf<Queues>): Queue {
+  queue(name: QueueNameOf<Queues>): Queue<unknown, unknown> {
     let handle = this.handles.get(name);
     if (!handle) {
       handle = new Queue(name, { connection: this.connections.producer, prefix: this.prefix });

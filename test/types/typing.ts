@@ -174,3 +174,4 @@ export function events(): void {
 type _AddNotAny = Assert<Not<IsAny<Awaited<ReturnType<typeof client.producer.add<'email', 'welcome'>>>['data']>>>;
 type _WaitNotAny = Assert<Not<IsAny<Awaited<ReturnType<typeof client.producer.addAndWait<'media', 'thumbnail'>>>>>>;
 type _WatchedNotAny = Assert<Not<IsAny<typeof client.events.watchedJobCount>>>;
+type _QueueHandleJobDataNotAny = Assert<Not<IsAny<NonNullable<Awaited<ReturnType<ReturnType<typeof client.queue>['getJob']>>>['data']>>>;
