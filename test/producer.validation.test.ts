@@ -58,6 +58,17 @@ describe('producer input validation (before Redis is touched)', () => {
       [{ jobId: 'a:b' }, "must not contain ':'"],
       [{ backoff: { delay: 10 } }, 'option "backoff"'],
       [{ removeOnComplete: { age: 1, keep: 2 } }, 'option "removeOnComplete"'],
+      // Values BullMQ's Lua would choke on mid-job (losing the job or wiping the queue's history).
+      [{ removeOnComplete: { age: -1 } }, 'option "removeOnComplete"'],
+      [{ removeOnComplete: { count: 'x' } }, 'option "removeOnComplete"'],
+      [{ removeOnFail: { age: 1.5 } }, 'option "removeOnFail"'],
+      [{ removeOnFail: {} }, 'option "removeOnFail"'],
+      [{ backoff: { type: 'nonsense', delay: 10 } }, 'option "backoff"'],
+      [{ backoff: { type: 'fixed', delay: -5 } }, 'option "backoff"'],
+      [{ deduplication: { id: 'd', ttl: 'x' } }, 'option "deduplication"'],
+      [{ deduplication: { id: 'x'.repeat(600) } }, 'option "deduplication"'],
+      [{ jobId: '-1' }, 'integer string'],
+      [{ jobId: 'x'.repeat(513) }, 'at most 512 bytes'],
       [[], 'must be a plain object'],
       // Keys that exist on Object.prototype are as unknown as any other, whether set in code or by JSON.parse.
       [{ hasOwnProperty: 1 }, 'unknown job option "hasOwnProperty"'],

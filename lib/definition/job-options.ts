@@ -11,24 +11,33 @@ type ErrorClass = new (message: string) => QueuewireError;
 // ('completed', 'events'), breaking the queue: refused, using BullMQ's own list of those names.
 const reservedJobIds = Object.keys(new QueueKeys().getKeys('queue')).filter((name) => name !== '');
 
+/** The longest job id (and deduplication id) accepted, in bytes; the job routes refuse longer ones too. */
+export const MAX_JOB_ID_BYTES = 512;
+
 // Each known option and the check it must pass; anything else is a typo that BullMQ would silently ignore.
 const checks: Record<string, (value: unknown) => string | undefined> = {
   jobId: (v) => (typeof v !== 'string' || v.length === 0 ? 'must be a non-empty string'
-    : /^\d+$/.test(v) ? 'must not be an integer string (BullMQ reserves those for generated ids)'
+    : Buffer.byteLength(v) > MAX_JOB_ID_BYTES ? `must be at most ${MAX_JOB_ID_BYTES} bytes (use a hash of a longer key)`
+    : /^-?\d+$/.test(v) ? 'must not be an integer string (BullMQ reserves those for generated ids)'
     : v.includes(':') ? "must not contain ':'"
     : reservedJobIds.includes(v) ? `must not be the name of one of BullMQ's queue keys (${reservedJobIds.join(', ')})` : undefined),
   priority: (v) => (isInt(v) && v >= 0 && v <= 2 ** 21 - 1 ? undefined : 'must be an integer from 0 to 2097151'),
   delay: (v) => (isInt(v) && v >= 0 ? undefined : 'must be a whole number of milliseconds >= 0'),
   attempts: (v) => (isInt(v) && v >= 1 ? undefined : 'must be an integer >= 1'),
-  backoff: (v) => (isInt(v) && v >= 0) || (isPlainObject(v) && typeof v.type === 'string') ? undefined
-    : "must be milliseconds or { type: 'fixed' | 'exponential', delay }",
+  // Only BullMQ's built-in strategies: an unknown type leaves the failed job stuck active.
+  backoff: (v) => (isInt(v) && v >= 0) || (isPlainObject(v) && (v.type === 'fixed' || v.type === 'exponential')
+    && (v.delay === undefined || (isInt(v.delay) && v.delay >= 0)) && Object.keys(v).every((k) => ['type', 'delay', 'jitter'].includes(k))
+    && (v.jitter === undefined || (typeof v.jitter === 'number' && v.jitter >= 0 && v.jitter <= 1))) ? undefined
+    : "must be milliseconds or { type: 'fixed' | 'exponential', delay?: ms, jitter?: 0..1 }",
   lifo: (v) => (typeof v === 'boolean' ? undefined : 'must be a boolean'),
   removeOnComplete: checkKeep,
   removeOnFail: checkKeep,
   keepLogs: (v) => (isInt(v) && v >= 0 ? undefined : 'must be an integer >= 0'),
   stackTraceLimit: (v) => (isInt(v) && v >= 0 ? undefined : 'must be an integer >= 0'),
   sizeLimit: (v) => (isInt(v) && v > 0 ? undefined : 'must be a positive integer of bytes'),
-  deduplication: (v) => (isPlainObject(v) && typeof v.id === 'string' && v.id.length > 0 ? undefined : 'must be { id: string, ttl?: ms }'),
+  deduplication: (v) => (isPlainObject(v) && typeof v.id === 'string' && v.id.length > 0 && Buffer.byteLength(v.id) <= MAX_JOB_ID_BYTES
+    && (v.ttl === undefined || (isInt(v.ttl) && v.ttl > 0)) && Object.keys(v).every((k) => ['id', 'ttl', 'extend', 'replace', 'keepLastIfActive'].includes(k))
+    ? undefined : `must be { id: string (at most ${MAX_JOB_ID_BYTES} bytes), ttl?: ms > 0, extend?, replace? }`),
   failParentOnFailure: isBooleanCheck,
   continueParentOnFailure: isBooleanCheck,
   ignoreDependencyOnFailure: isBooleanCheck,
@@ -71,10 +80,22 @@ export function mergeJobOptions<Options extends object>(...layers: Array<Options
   return merged as Options;
 }
 
+// BullMQ's retention scripts compare these numbers in Lua: a string or a negative value there makes
+// them fail mid-job (losing the job) or delete every finished job of the queue.
 function checkKeep(v: unknown): string | undefined {
+  const problem = 'must be a boolean, a count >= 0, or { age?: seconds >= 0, count?: number >= 0, limit?: number >= 1 }';
   if (typeof v === 'boolean' || (isInt(v) && v >= 0)) return undefined;
-  if (isPlainObject(v) && Object.keys(v).every((k) => k === 'age' || k === 'count' || k === 'limit')) return undefined;
-  return 'must be a boolean, a count, or { age?: seconds, count?: number }';
+  if (!isPlainObject(v) || Object.keys(v).length === 0) return problem;
+  for (const [key, value] of Object.entries(v)) {
+    if (key === 'age' || key === 'count') {
+      if (!isInt(value) || value < 0) return problem;
+    } else if (key === 'limit') {
+      if (!isInt(value) || value < 1) return problem;
+    } else {
+      return problem;
+    }
+  }
+  return undefined;
 }
 
 function isBooleanCheck(v: unknown): string | undefined {

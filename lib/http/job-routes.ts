@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Job } from 'bullmq';
 import { withinRedisTimeout } from '../connection/bounded-redis';
+import { MAX_JOB_ID_BYTES } from '../definition/job-options';
 import type { QueueClient } from '../client';
 import type { QueueSet } from '../definition/define';
 import { ConfigurationError } from '../errors';
@@ -44,7 +45,7 @@ const NOT_FOUND: JobRouteAnswer = Object.freeze({
   body: Object.freeze({ error: Object.freeze({ code: 'QW_JOB_NOT_FOUND', message: 'No such job.' }) }),
 });
 const NO_STORE = Object.freeze({ 'Cache-Control': 'no-store' });
-const MAX_JOB_ID_LENGTH = 512;
+
 
 /**
  * The framework-neutral job routes, which the Express and Koa adapters mount:
@@ -78,7 +79,7 @@ export class JobRoutes<RequestType> {
     if (!target) return undefined;
     const { queue, jobId, events } = target;
     if (queue === undefined || jobId === undefined || !Object.hasOwn(this.client.queues.definitions, queue)
-      || jobId.length === 0 || jobId.length > MAX_JOB_ID_LENGTH) {
+      || jobId.length === 0 || Buffer.byteLength(jobId) > MAX_JOB_ID_BYTES) {
       return NOT_FOUND;
     }
     const canSee = (job: Job) => this.access.allows(request.request, toAuthorize(queue, job));
