@@ -40,12 +40,12 @@ export class Connections {
 
   /**
    * Opens a connection for blocking commands (BRPOPLPUSH, XREAD BLOCK). BullMQ requires these to retry
-   * forever (`maxRetriesPerRequest: null`) and to queue commands while reconnecting, whatever the
-   * application configured for its own fail-fast client.
+   * forever (`maxRetriesPerRequest: null`), to queue commands while reconnecting and to reconnect
+   * however long Redis is away, whatever the application configured for its own fail-fast client.
    */
   openBlocking(role: string): Redis {
     this.assertOpen();
-    return this.open({ maxRetriesPerRequest: null, enableOfflineQueue: true, connectionName: `queuewire:${role}` });
+    return this.open({ maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: reconnectForever, connectionName: `queuewire:${role}` });
   }
 
   /**
@@ -120,6 +120,12 @@ export class Connections {
     return options.path ?? `${options.host ?? '127.0.0.1'}:${options.port ?? 6379}`;
   }
 
+}
+
+// Reconnects without end, backing off to one attempt every 2 s: a consumer that stopped reconnecting
+// would leave its process alive but idle.
+function reconnectForever(times: number): number {
+  return Math.min(times * 100, 2000);
 }
 
 function resolveSource(input: ConnectionInput | undefined): { url?: string; options: RedisOptions; instance?: Redis } {

@@ -90,6 +90,11 @@ export class NodeChild {
     this.process.kill(signal);
   }
 
+  /** Writes one line to the child's stdin (fixtures read commands this way). */
+  send(line: string): void {
+    this.process.stdin!.write(`${line}\n`);
+  }
+
   /** Closes the child's stdin (fixtures read this as "close and exit"). */
   endInput(): void {
     this.process.stdin!.end();
