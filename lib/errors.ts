@@ -52,6 +52,49 @@ export class PayloadTooLargeError extends QueuewireError {
   }
 }
 
+/** One problem a schema found in a job's data: where (`data.items[1].qty`) and what. */
+export interface ValidationIssue {
+  /** The path of the offending value, rooted at `data`; just `data` for the payload as a whole. */
+  readonly path: string;
+  /** The schema library's message. */
+  readonly message: string;
+}
+
+/**
+ * A job's data does not match the Standard Schema its job name was declared with. Thrown by `add`
+ * (and `addBulk`, `addAndWait`) before Redis is touched, HTTP 400 with the issues in the body. In a
+ * worker the same check fails the job without retries (BullMQ's `UnrecoverableError`, this message).
+ */
+export class ValidationError extends QueuewireError {
+  readonly code = 'QW_VALIDATION_FAILED';
+  constructor(readonly queue: string, readonly jobName: string, readonly issues: readonly ValidationIssue[], where: string) {
+    super(`${where}: the data does not match the schema of "${queue}"/"${jobName}": ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}.`);
+  }
+}
+
+/**
+ * An idempotency key (the `Idempotency-Key` header, or what `withRequest` was given) is empty, too long
+ * or holds control characters. Raised by the first add of the request, not by requests that add nothing.
+ */
+export class InvalidIdempotencyKeyError extends QueuewireError {
+  readonly code = 'QW_INVALID_IDEMPOTENCY_KEY';
+}
+
+/**
+ * A `beforeAdd` hook refused the add (a tenant over quota, a forbidden job). Nothing was enqueued.
+ * HTTP 403 unless the hook chose another status (e.g. 429).
+ */
+export class AddRefusedError extends QueuewireError {
+  readonly code = 'QW_ADD_REFUSED';
+  /** The HTTP status `queueErrorHandler` answers with; a 4xx. Default 403. */
+  readonly status: number;
+  constructor(message: string, options: { status?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    const status = options.status ?? 403;
+    this.status = Number.isInteger(status) && status >= 400 && status <= 499 ? status : 403;
+  }
+}
+
 /** Job options are unknown or out of range. */
 export class InvalidJobOptionsError extends QueuewireError {
   readonly code = 'QW_INVALID_JOB_OPTIONS';
@@ -93,3 +136,16 @@ export class MalformedEventError extends QueuewireError {
     super(`Event ${eventId} on queue "${queue}" could not be decoded: ${detail}. The entry was skipped.`);
   }
 }
+
+/**
+ * A queue's events key holds something other than a stream (written by another client), so the bus
+ * cannot read that queue's events. Reported once on the bus's `error` event; the other queues go on,
+ * and the queue is read again as soon as the key is a stream again.
+ */
+export class UnreadableEventStreamError extends QueuewireError {
+  readonly code = 'QW_UNREADABLE_EVENT_STREAM';
+  constructor(readonly queue: string, readonly key: string, reason: string) {
+    super(`The events of queue "${queue}" cannot be read: ${key} is not a stream (${reason}). Delete or repair that key; the other queues are unaffected.`);
+  }
+}
+

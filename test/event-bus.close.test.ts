@@ -23,7 +23,7 @@ describe('event bus: close', () => {
     await Promise.all([closing, client.events.close()]);
     await client.events.ready().then(
       () => expect.fail('ready() resolved on a closed bus'),
-      (error: Error) => expect(error.message).to.equal('The event bus is closed.'),
+      (error: Error) => expect([error.name, error.message]).to.deep.equal(['ClosedError', 'The event bus is closed; create a new client to listen again.']),
     );
   });
 });

@@ -4,6 +4,7 @@ import { decodeEvent } from './event-decoder';
 import type { EventMap } from './event-types';
 import { GuardedEmitter } from './guarded-emitter';
 import { StreamReader, type StreamBatch } from './stream-reader';
+import { ClosedError, UnreadableEventStreamError } from '../errors';
 import type { Logger } from '../logger';
 
 /** A finished job as the bus saw it, for waits on one job. */
@@ -124,10 +125,18 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
   }
 
   private start(): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('The event bus is closed.'));
-    this.started ??= this.pin().then(() => {
-      this.loop = this.readForever();
-    });
+    if (this.closed) return Promise.reject(new ClosedError('The event bus is closed; create a new client to listen again.'));
+    this.started ??= this.pin().then(
+      () => {
+        this.loop = this.readForever();
+      },
+      (error: unknown) => {
+        // Not cached: the next ready()/on() tries again instead of failing forever.
+        this.started = undefined;
+        this.connection?.disconnect();
+        throw error;
+      },
+    );
     return this.started;
   }
 
@@ -140,6 +149,14 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
       blockTimeout: this.options.blockTimeout ?? 10_000,
     });
     await this.reader.pin();
+    this.reportBrokenStreams();
+  }
+
+  private reportBrokenStreams(): void {
+    for (const { key, reason } of this.reader!.takeBroken()) {
+      const stream = this.options.streams.find((candidate) => candidate.eventsKey === key);
+      this.reportError(new UnreadableEventStreamError(stream?.queue ?? key, key, reason));
+    }
   }
 
   private async readForever(): Promise<void> {
@@ -148,6 +165,7 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
     while (!this.closed) {
       try {
         const batches = await reader.next();
+        this.reportBrokenStreams();
         if (batches.length > 0 && !this.closed) await this.dispatch(connection, reader, batches);
       } catch (error) {
         if (this.closed) return;

@@ -9,6 +9,12 @@ export interface StreamBatch {
   readonly gap?: { readonly afterId: string; readonly resumedAtId: string; readonly lost: number };
 }
 
+/** A key that cannot be read as a stream (another client wrote something else there). */
+export interface BrokenStream {
+  readonly key: string;
+  readonly reason: string;
+}
+
 // Reads the entries after each position together with the stream's counters, atomically. Redis ≥ 7
 // counts every entry ever added (`entries-added`), so the reader knows the sequence number of the
 // entry it stands on and of the oldest entry still kept: the difference is what was trimmed unread.
@@ -17,8 +23,11 @@ export interface StreamBatch {
 const READ_WITH_COUNTERS = `
 local out = {}
 for i, key in ipairs(KEYS) do
-  local entries = redis.call('XRANGE', key, '(' .. ARGV[i + 1], '+', 'COUNT', ARGV[1])
-  if #entries > 0 then
+  -- One key that is not a stream must not stop the others: its error is returned in its place.
+  local ok, entries = pcall(redis.call, 'XRANGE', key, '(' .. ARGV[i + 1], '+', 'COUNT', ARGV[1])
+  if not ok then
+    out[#out + 1] = { key, 'error', tostring(entries.err or entries) }
+  elseif #entries > 0 then
     local added, length, first = -1, 0, '0-0'
     local info = redis.call('XINFO', 'STREAM', key)
     for j = 1, #info, 2 do
@@ -33,7 +42,7 @@ return out`;
 
 const COMMAND = 'queuewireReadEventsAfter';
 
-type ReadReply = Array<[key: string, entries: Array<[string, string[]]>, entriesAdded: number, length: number, firstId: string]>;
+type ReadReply = Array<[key: string, entries: Array<[string, string[]]>, entriesAdded: number, length: number, firstId: string] | [key: string, error: 'error', reason: string]>;
 type ReaderClient = Redis & { [COMMAND](numberOfKeys: number, ...args: Array<string | number>): Promise<ReadReply> };
 
 /** Where the reader stands in one stream: the last entry it handed out and its sequence number. */
@@ -52,6 +61,10 @@ interface Position {
  */
 export class StreamReader {
   private readonly positions = new Map<string, Position>();
+  /** Keys that failed to read as streams; left out of the blocking wait until a read succeeds again. */
+  private readonly broken = new Set<string>();
+  /** Keys that broke since the caller last asked, to be reported once each. */
+  private newlyBroken: BrokenStream[] = [];
 
   constructor(
     private readonly connection: Redis,
@@ -68,13 +81,25 @@ export class StreamReader {
     const replies = (await pipeline.exec()) ?? [];
     this.keys.forEach((key, index) => {
       const [rangeError, entries] = replies[2 * index] ?? [];
-      if (rangeError) throw rangeError;
+      if (rangeError) {
+        if (!rangeError.message.startsWith('WRONGTYPE')) throw rangeError;
+        this.markBroken(key, rangeError.message);
+        this.positions.set(key, { id: '0-0', sequence: undefined });
+        return;
+      }
       const newest = (entries as Array<[string, string[]]>)[0];
       // XINFO fails on a stream that does not exist yet: nothing was ever added, so the count is 0.
       const [infoError, info] = replies[2 * index + 1] ?? [];
       const sequence = infoError ? 0 : entriesAdded(info as unknown[]);
       this.positions.set(key, { id: newest ? newest[0] : '0-0', sequence });
     });
+  }
+
+  /** Streams that became unreadable since the last call (each reported once until it recovers). */
+  takeBroken(): BrokenStream[] {
+    const taken = this.newlyBroken;
+    this.newlyBroken = [];
+    return taken;
   }
 
   /** Marks `id` of `key` as handled: the next read starts after it. */
@@ -91,18 +116,39 @@ export class StreamReader {
   async next(): Promise<StreamBatch[]> {
     const batches = await this.readBacklog();
     if (batches.length > 0) return batches;
-    const woke = await this.connection.xread('COUNT', 1, 'BLOCK', this.options.blockTimeout, 'STREAMS', ...this.keys, ...this.currentIds());
+    const healthy = this.keys.filter((key) => !this.broken.has(key));
+    if (healthy.length === 0) {
+      // Nothing to block on: look again shortly, so a repaired key is noticed.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(this.options.blockTimeout, 1000)));
+      return [];
+    }
+    const ids = healthy.map((key) => this.positions.get(key)!.id);
+    const woke = await this.connection.xread('COUNT', 1, 'BLOCK', this.options.blockTimeout, 'STREAMS', ...healthy, ...ids).catch((error: Error) => {
+      // A key turned into something else since the last read: the script finds out which, per key.
+      if (error.message.startsWith('WRONGTYPE')) return 'recheck';
+      throw error;
+    });
     return woke ? this.readBacklog() : [];
   }
 
   private async readBacklog(): Promise<StreamBatch[]> {
     const reply = await (this.connection as ReaderClient)[COMMAND](this.keys.length, ...this.keys, this.options.batchSize, ...this.currentIds());
-    return reply.map(([key, entries, added, length, firstId]) => {
+    const failed = new Set<string>();
+    for (const row of reply) {
+      if (row[1] === 'error') {
+        failed.add(row[0]);
+        this.markBroken(row[0], row[2]);
+      }
+    }
+    for (const key of [...this.broken]) if (!failed.has(key)) this.broken.delete(key);
+    return reply.flatMap((row): StreamBatch[] => {
+      if (row[1] === 'error') return [];
+      const [key, entries, added, length, firstId] = row;
       const position = this.positions.get(key)!;
       const afterId = position.id;
       if (added < 0) {
         position.sequence = undefined;
-        return { key, entries };
+        return [{ key, entries }];
       }
       // The oldest entry still kept is entry number added - length + 1. When we stand before it, the
       // entries between us and it were trimmed before we read them.
@@ -111,8 +157,14 @@ export class StreamReader {
       const lost = standsBeforeFirst && position.sequence !== undefined ? firstSequence - position.sequence - 1 : 0;
       // Re-anchor on what Redis says, so a stream that was deleted and recreated cannot skew later counts.
       if (standsBeforeFirst) position.sequence = firstSequence - 1;
-      return lost > 0 ? { key, entries, gap: { afterId, resumedAtId: entries[0]![0], lost } } : { key, entries };
+      return [lost > 0 ? { key, entries, gap: { afterId, resumedAtId: entries[0]![0], lost } } : { key, entries }];
     });
+  }
+
+  private markBroken(key: string, reason: string): void {
+    if (this.broken.has(key)) return;
+    this.broken.add(key);
+    this.newlyBroken.push({ key, reason });
   }
 
   private currentIds(): string[] {
