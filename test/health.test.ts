@@ -70,9 +70,13 @@ describe('client.health()', () => {
       const before = await web.health();
       expect(before.ok).to.equal(true);
       expect(before.evictionPolicy).to.deep.equal({ policy: 'noeviction', ok: true });
-      expect(before.queues.find((queue) => queue.queue === 'email')).to.deep.equal({ queue: 'email', waiting: 1, workers: 0, unserved: true });
-      expect(before.queues.find((queue) => queue.queue === 'echo')).to.include({ waiting: 0, unserved: false });
-      expect(before.warnings).to.deep.equal(['Queue "email" has 1 waiting job(s) and no worker under this prefix.']);
+      expect(before.queues.find((queue) => queue.queue === 'email')).to.deep.equal({ queue: 'email', waiting: 1, delayed: 0, workers: 0, unserved: true });
+      expect(before.queues.find((queue) => queue.queue === 'echo')).to.include({ waiting: 0, delayed: 0, unserved: false });
+      expect(before.warnings).to.deep.equal(['Queue "email" has 1 waiting and 0 delayed job(s) and no worker under this prefix.']);
+      // Prioritized and delayed jobs need a worker too.
+      await web.producer.add('echo', 'value', { value: 1 }, { priority: 5 });
+      await web.producer.add('echo', 'value', { value: 2 }, { delay: 60_000 });
+      expect((await web.health()).queues.find((queue) => queue.queue === 'echo')).to.deep.equal({ queue: 'echo', waiting: 1, delayed: 1, workers: 0, unserved: true });
 
       // A worker under another prefix does not count.
       const elsewhere = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix(), logger });
@@ -86,7 +90,7 @@ describe('client.health()', () => {
       const group = await startWorkers({ client: worker, handleSignals: false, handlers: [handlers(queues, 'email', { welcome: async () => ({ messageId: 'x' }), digest: async () => undefined })] });
       cleanup(() => group.close());
       const after = await pollUntil(() => web.health(), (report) => report.queues.find((queue) => queue.queue === 'email')!.waiting === 0);
-      expect(after.queues.find((queue) => queue.queue === 'email')).to.deep.equal({ queue: 'email', waiting: 0, workers: 1, unserved: false });
+      expect(after.queues.find((queue) => queue.queue === 'email')).to.deep.equal({ queue: 'email', waiting: 0, delayed: 0, workers: 1, unserved: false });
       expect((await worker.health()).workers).to.deep.equal([{ queue: 'email', state: 'running', connected: true }]);
       expect(logger.lines.filter((line) => line.level === 'warn')).to.deep.equal([]);
     });

@@ -5,11 +5,13 @@ import { readEvictionPolicy, type EvictionPolicyFinding } from './eviction-polic
 /** One queue as health sees it. */
 export interface QueueHealth {
   readonly queue: string;
-  /** Jobs waiting to run; `null` when Redis could not be asked. */
+  /** Jobs waiting to run (waiting or prioritized); `null` when Redis could not be asked. */
   readonly waiting: number | null;
+  /** Jobs scheduled for later; they too need a worker to ever run. */
+  readonly delayed: number | null;
   /** Workers connected for this queue under the configured prefix, in any process. */
   readonly workers: number | null;
-  /** Waiting jobs and no worker to run them: a deployment or prefix mistake. */
+  /** Waiting or delayed jobs and no worker to run them: a deployment or prefix mistake. */
   readonly unserved: boolean;
 }
 
@@ -59,7 +61,7 @@ export async function checkHealth({ redis, connected, queues, localWorkers, time
       ok: false,
       redis: { reachable: false, latencyMs: null, error: message },
       evictionPolicy: null,
-      queues: queues.map(({ name }) => ({ queue: name, waiting: null, workers: null, unserved: false })),
+      queues: queues.map(({ name }) => ({ queue: name, waiting: null, delayed: null, workers: null, unserved: false })),
       workers,
       warnings: [`Redis is unreachable: ${message}`, ...warnings],
     };
@@ -72,19 +74,22 @@ export async function checkHealth({ redis, connected, queues, localWorkers, time
   if (evictionPolicy?.warning) warnings.push(evictionPolicy.warning);
   for (const queue of queueHealth) {
     if (queue.unserved) {
-      warnings.push(`Queue "${queue.queue}" has ${queue.waiting} waiting job(s) and no worker under this prefix.`);
+      warnings.push(`Queue "${queue.queue}" has ${queue.waiting} waiting and ${queue.delayed} delayed job(s) and no worker under this prefix.`);
     }
   }
   return { ok: lostWorkers.length === 0, redis: { reachable: true, latencyMs }, evictionPolicy, queues: queueHealth, workers, warnings };
 }
 
 async function readQueue(name: string, handle: Queue, timeout: number): Promise<QueueHealth> {
-  const [waiting, workers] = await Promise.all([
-    withTimeout(handle.getWaitingCount(), timeout).catch(() => null),
+  const [counts, workers] = await Promise.all([
+    withTimeout(handle.getJobCounts('wait', 'prioritized', 'delayed'), timeout).catch(() => null),
     // CLIENT LIST may be disabled on managed Redis; then the worker count is unknown, not zero.
     withTimeout(handle.getWorkersCount(), timeout).catch(() => null),
   ]);
-  return { queue: name, waiting, workers, unserved: waiting !== null && waiting > 0 && workers === 0 };
+  const waiting = counts ? (counts.wait ?? 0) + (counts.prioritized ?? 0) : null;
+  const delayed = counts ? counts.delayed ?? 0 : null;
+  const pending = (waiting ?? 0) + (delayed ?? 0);
+  return { queue: name, waiting, delayed, workers, unserved: pending > 0 && workers === 0 };
 }
 
 function withTimeout<Value>(promise: Promise<Value>, ms: number): Promise<Value> {
