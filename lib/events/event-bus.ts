@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { QueueSet } from '../definition/define';
 import { decodeEvent } from './event-decoder';
-import type { EventMap } from './event-types';
+import { JOB_EVENT_NAMES, QUEUE_EVENT_NAMES, type EventMap } from './event-types';
 import { GuardedEmitter } from './guarded-emitter';
 import { StreamReader, type StreamBatch } from './stream-reader';
-import { ClosedError, UnreadableEventStreamError } from '../errors';
+import { ClosedError, ConfigurationError, UnreadableEventStreamError } from '../errors';
 import type { Logger } from '../logger';
 
 /** A finished job as the bus saw it, for waits on one job. */
@@ -34,6 +34,7 @@ export interface EventBusOptions {
   readonly blockTimeout?: number;
 }
 
+const EVENT_NAMES: readonly string[] = [...JOB_EVENT_NAMES, ...QUEUE_EVENT_NAMES, 'events-lost'];
 const BATCH_SIZE = 500;
 const NAME_CACHE_SIZE = 10_000;
 const RETRY_DELAY_MS = 500;
@@ -52,6 +53,7 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
   private readonly watchers = new Map<string, Set<JobWatcher>>();
   private connection: Redis | undefined;
   private reader: StreamReader | undefined;
+  private eventNames: Set<string> | undefined;
   private started: Promise<void> | undefined;
   private loop: Promise<void> | undefined;
   private closed = false;
@@ -61,12 +63,14 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
   }
 
   override on<Event extends Extract<keyof EventMap<Queues>, string>>(event: Event, listener: EventMap<Queues>[Event]): this {
+    this.checkSubscription(event, listener);
     super.on(event, listener);
     this.startInBackground();
     return this;
   }
 
   override once<Event extends Extract<keyof EventMap<Queues>, string>>(event: Event, listener: EventMap<Queues>[Event]): this {
+    this.checkSubscription(event, listener);
     super.once(event, listener);
     this.startInBackground();
     return this;
@@ -113,6 +117,16 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
   /** Number of jobs being watched; stays flat when waits clean up after themselves. */
   get watchedJobCount(): number {
     return this.watchers.size;
+  }
+
+  // The types catch a misspelt event name; JavaScript callers get the same answer at run time instead of
+  // a listener that silently never fires.
+  private checkSubscription(event: string, listener: unknown): void {
+    if (typeof listener !== 'function') throw new ConfigurationError(`events.on("${event}", …) needs a listener function.`);
+    this.eventNames ??= new Set(['error', ...EVENT_NAMES, ...this.options.streams.flatMap((stream) => EVENT_NAMES.map((name) => `${stream.queue}:${name}`))]);
+    if (!this.eventNames.has(event)) {
+      throw new ConfigurationError(`events.on("${event}"): no such event. Use "<queue>:<event>" or "<event>" with a declared queue and one of: ${EVENT_NAMES.join(', ')}.`);
+    }
   }
 
   // on()/once() start the bus without anyone awaiting the start. If it fails (the bus was closed while
