@@ -10,7 +10,7 @@ app.use(express.json());
 app.use(queueMiddleware(client));
 
 app.post('/signup', async (req, res) => {
-  const { email, name } = req.body as { email: string; name: string };
+  const { email, name } = (req.body ?? {}) as { email: string; name: string }; // a missing field → 400
   const job = await req.queue.add('email', 'welcome', { to: email, name });
   res.status(202).json({ id: job.id });
 });

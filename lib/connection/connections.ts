@@ -138,6 +138,9 @@ function resolveSource(input: ConnectionInput | undefined): { url?: string; opti
   }
   if (chosen instanceof Redis || isRedisLike(chosen)) {
     const instance = chosen as Redis;
+    if ((instance as { isCluster?: boolean }).isCluster) {
+      throw new ConfigurationError('Redis Cluster is not supported yet: queuewire reads all queues\' event streams with one command, which a cluster cannot serve across slots. Connect to a standalone Redis (or a primary with replicas).');
+    }
     if (instance.options?.keyPrefix) {
       throw new ConfigurationError('The ioredis instance has keyPrefix set; BullMQ keys cannot use it. Remove keyPrefix and pass prefix to createQueueClient() instead.');
     }
