@@ -7,6 +7,8 @@ import { readEvictionPolicy } from './connection/eviction-policy';
 import { checkHealth, type HealthReport, type LocalWorkerHealth } from './connection/health';
 import { consoleLogger, type Logger } from './logger';
 import { Producer } from './producer/producer';
+import type { BeforeAddHook } from './producer/add-hooks';
+import { DEFAULT_IDEMPOTENCY_WINDOW } from './producer/request-scope';
 
 export interface QueueClientOptions<Queues extends QueueSet> {
   /** The definition from `defineQueues()`. */
@@ -24,6 +26,17 @@ export interface QueueClientOptions<Queues extends QueueSet> {
   maxPayloadBytes?: number;
   /** Where queuewire logs. Default: the console. */
   logger?: Logger;
+  /**
+   * Hooks run in order before every job is added, after validation and before Redis: they may add
+   * metadata (a tenant, a user id) or refuse the add by throwing (`AddRefusedError` → 403). See `BeforeAddHook`.
+   */
+  beforeAdd?: BeforeAddHook<Queues> | ReadonlyArray<BeforeAddHook<Queues>>;
+  /**
+   * How long (ms) a repeated idempotency key (`Idempotency-Key`) returns the original job instead of
+   * adding another: BullMQ deduplication with this TTL. Default 24 h. Retention may remove a finished
+   * job sooner (count limits): a repeat then gets its id with state `unknown`, still adding nothing.
+   */
+  idempotencyWindow?: number;
 }
 
 /**
@@ -52,6 +65,10 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
     const maxPayloadBytes = options.maxPayloadBytes ?? 1024 * 1024;
     if (!Number.isInteger(producerTimeout) || producerTimeout <= 0) throw new ConfigurationError(`producerTimeout must be a positive whole number of ms; got ${producerTimeout}.`);
     if (!Number.isInteger(maxPayloadBytes) || maxPayloadBytes <= 0) throw new ConfigurationError(`maxPayloadBytes must be a positive whole number; got ${maxPayloadBytes}.`);
+    const idempotencyWindow = options.idempotencyWindow ?? DEFAULT_IDEMPOTENCY_WINDOW;
+    if (!Number.isInteger(idempotencyWindow) || idempotencyWindow <= 0) throw new ConfigurationError(`idempotencyWindow must be a positive whole number of ms; got ${idempotencyWindow}.`);
+    const beforeAdd: ReadonlyArray<BeforeAddHook<Queues>> = options.beforeAdd === undefined ? [] : Array.isArray(options.beforeAdd) ? [...options.beforeAdd] : [options.beforeAdd as BeforeAddHook<Queues>];
+    if (!beforeAdd.every((hook) => typeof hook === 'function')) throw new ConfigurationError('beforeAdd must be a function or an array of functions.');
     const prefix = options.prefix ?? 'bull';
     if (prefix.length === 0 || prefix.endsWith(':')) throw new ConfigurationError(`prefix "${prefix}" must be non-empty and not end with ':'.`);
     this.queues = options.queues;
@@ -66,6 +83,8 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
       isClosed: () => this.closing !== undefined,
       timeout: producerTimeout,
       maxPayloadBytes,
+      beforeAdd,
+      idempotencyWindow,
     });
     this.warnAboutEvictionPolicy();
   }

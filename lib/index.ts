@@ -1,13 +1,19 @@
 export { defineQueues, job, DEFAULT_RETENTION } from './definition/define';
 export type {
-  JobDefaults, JobDefinition, QueueDefinition, QueueDefinitions, QueueSet,
-  QueueNameOf, JobNameOf, JobDataOf, JobResultOf, JobReturnOf, StoredResult,
+  JobDefaults, JobDefinition, SchemaJobDefinition, QueueDefinition, QueueDefinitions, QueueSet,
+  QueueNameOf, JobNameOf, JobDataOf, JobHandlerDataOf, JobResultOf, JobReturnOf, StoredResult,
 } from './definition/define';
+export type { StandardSchemaV1 } from './definition/standard-schema';
 export { createQueueClient, QueueClient } from './client';
 export type { QueueClientOptions } from './client';
 export type { ConnectionInput } from './connection/connections';
 export { Producer } from './producer/producer';
 export type { EnqueuedJob, BulkEnqueuedJob, BulkJob, AddAndWaitOptions } from './producer/producer';
+export { jobMetadata } from './producer/job-metadata';
+export type { JobMetadata } from './producer/job-metadata';
+export type { BeforeAddHook, PendingJob } from './producer/add-hooks';
+export { DEFAULT_IDEMPOTENCY_WINDOW, IDEMPOTENCY_KEY_HEADER, REQUEST_ID_HEADER } from './producer/request-scope';
+export type { RequestScope, RequestScopeOptions } from './producer/request-scope';
 export type { JobOptions } from './definition/job-options';
 export { EventBus } from './events/event-bus';
 export type { EventMap, JobEvent, QueueEvent, JobEventName, QueueEventName, JobProgress } from './events/event-types';

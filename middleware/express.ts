@@ -3,25 +3,39 @@ import type { QueueClient, RegisteredProducer } from '../lib/index';
 import { healthAnswer } from '../lib/http/health-answer';
 import { toHttpError } from '../lib/http/http-status';
 import { createJobRoutes, type JobRouteAnswer, type JobRoutesOptions } from '../lib/http/job-routes';
+import { REQUEST_ID_HEADER, requestScopeReader, type RequestScopeOptions } from '../lib/producer/request-scope';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
-      /** The typed producer of the process's queue client (set by `queueMiddleware`). */
+      /**
+       * The typed producer of the process's queue client, as seen by this request (set by
+       * `queueMiddleware`): its jobs carry the request id, and its adds honour the Idempotency-Key.
+       */
       queue: RegisteredProducer;
     }
   }
 }
 
+/** Options of `queueMiddleware`: where a request's id and idempotency key come from. */
+export type QueueMiddlewareOptions = RequestScopeOptions<Request>;
+
 /**
- * Puts the client's producer on every request as `req.queue`. The producer is shared: requests never
- * open connections of their own.
+ * Puts the client's producer on every request as `req.queue`, a cheap per-request view of the one
+ * shared producer (requests never open connections of their own):
+ * - the request id (`X-Request-Id`, else a generated UUID) goes into the metadata of every job the
+ *   request adds, and is echoed in the `X-Request-Id` response header unless a route sets its own;
+ * - with an `Idempotency-Key` header, repeating the request within the client's `idempotencyWindow`
+ *   adds nothing: its adds resolve with the original jobs, `job.duplicate` true.
  */
-export function queueMiddleware(client: QueueClient<any>): RequestHandler {
+export function queueMiddleware(client: QueueClient<any>, options: QueueMiddlewareOptions = {}): RequestHandler {
   const producer = client.producer as RegisteredProducer;
-  return function queuewireProducer(req, _res, next) {
-    req.queue = producer;
+  const scopeOf = requestScopeReader<Request>(options, (req, name) => req.get(name));
+  return function queuewireProducer(req, res, next) {
+    const scope = scopeOf(req);
+    req.queue = producer.withRequest(scope);
+    if (!res.hasHeader(REQUEST_ID_HEADER)) res.setHeader(REQUEST_ID_HEADER, scope.requestId);
     next();
   };
 }

@@ -4,25 +4,37 @@ import { ConfigurationError } from '../lib/errors';
 import { healthAnswer } from '../lib/http/health-answer';
 import { toHttpError } from '../lib/http/http-status';
 import { createJobRoutes, type JobRoutesOptions } from '../lib/http/job-routes';
+import { REQUEST_ID_HEADER, requestScopeReader, type RequestScopeOptions } from '../lib/producer/request-scope';
 
 declare module 'koa' {
   interface DefaultContext {
     /**
-     * The typed producer of the process's queue client (set by `queueMiddleware`). Declared here so it
-     * wins over @types/koa's `[key: PropertyKey]: any`: a wrong payload fails to compile.
+     * The typed producer of the process's queue client, as seen by this request (set by
+     * `queueMiddleware`): its jobs carry the request id, and its adds honour the Idempotency-Key.
+     * Declared here so it wins over @types/koa's `[key: PropertyKey]: any`: a wrong payload fails to compile.
      */
     queue: RegisteredProducer;
   }
 }
 
+/** Options of `queueMiddleware`: where a request's id and idempotency key come from. */
+export type QueueMiddlewareOptions = RequestScopeOptions<Context>;
+
 /**
- * Puts the client's producer on every context as `ctx.queue`, typed by your `Register` declaration.
- * The producer is shared: requests never open connections of their own.
+ * Puts the client's producer on every context as `ctx.queue`, typed by your `Register` declaration: a
+ * cheap per-request view of the one shared producer (requests never open connections of their own).
+ * - the request id (`X-Request-Id`, else a generated UUID) goes into the metadata of every job the
+ *   request adds, and is echoed in the `X-Request-Id` response header unless a route sets its own;
+ * - with an `Idempotency-Key` header, repeating the request within the client's `idempotencyWindow`
+ *   adds nothing: its adds resolve with the original jobs, `job.duplicate` true.
  */
-export function queueMiddleware(client: QueueClient<any>): Middleware {
+export function queueMiddleware(client: QueueClient<any>, options: QueueMiddlewareOptions = {}): Middleware {
   const producer = client.producer as RegisteredProducer;
+  const scopeOf = requestScopeReader<Context>(options, (ctx, name) => ctx.get(name) || undefined);
   return async function queuewireProducer(ctx, next) {
-    ctx.queue = producer;
+    const scope = scopeOf(ctx as Context);
+    ctx.queue = producer.withRequest(scope);
+    if (!ctx.response.get(REQUEST_ID_HEADER)) ctx.set(REQUEST_ID_HEADER, scope.requestId);
     await next();
   };
 }

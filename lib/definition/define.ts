@@ -1,6 +1,7 @@
 import type { DefaultJobOptions } from 'bullmq';
 import { ConfigurationError } from '../errors';
 import { checkJobOptions } from './job-options';
+import { isStandardSchema, type StandardSchemaV1 } from './standard-schema';
 
 /**
  * Options a queue or job name applies to every job it creates unless the `add` call overrides them.
@@ -10,31 +11,75 @@ export type JobDefaults = DefaultJobOptions;
 
 declare const dataType: unique symbol;
 declare const resultType: unique symbol;
+declare const parsedType: unique symbol;
 
 /**
- * One job name of a queue: its payload type, its result type and its default options.
- * The two type parameters exist only for the compiler; at run time this is just `{ defaults }`.
+ * One job name of a queue: its payload type, its result type and its default options; with a schema,
+ * also the type its handler reads. The type parameters exist only for the compiler; at run time this
+ * is just `{ defaults?, schema? }`.
+ *
+ * - `DataType`: what producers pass to `add` and what is stored in Redis (a schema's input type);
+ * - `ResultType`: what the handler returns;
+ * - `ParsedType`: what the handler reads as `job.data` (a schema's output type, after its transforms
+ *   and defaults); the same as `DataType` for a job declared without a schema.
  */
-export interface JobDefinition<DataType = unknown, ResultType = unknown> {
+export interface JobDefinition<DataType = unknown, ResultType = unknown, ParsedType = DataType> {
   readonly defaults?: JobDefaults;
+  /** The Standard Schema the data is validated with, at enqueue and again in the worker. */
+  readonly schema?: StandardSchemaV1<DataType, ParsedType>;
   /** Phantom members carrying the types; never present at run time. */
   readonly [dataType]?: DataType;
   readonly [resultType]?: ResultType;
+  readonly [parsedType]?: ParsedType;
 }
 
 /**
+ * A job name declared with a schema, whose handler returns nothing until `.returns<Result>()` says
+ * otherwise (TypeScript cannot infer the schema and take the result type explicitly in one call).
+ */
+export interface SchemaJobDefinition<InputType, OutputType> extends JobDefinition<InputType, void, OutputType> {
+  /**
+   * Declares the handler's result type; the definition is otherwise unchanged (same object at run time).
+   *
+   * @example job(z.object({ path: z.string() })).returns<{ out: string }>()
+   */
+  returns<ResultType>(): JobDefinition<InputType, ResultType, OutputType>;
+}
+
+/**
+ * Declares a job name from a Standard Schema (zod 4, valibot, arktype, …): producers pass the schema's
+ * **input** type, and data is validated before it reaches Redis (`ValidationError`, HTTP 400); handlers
+ * read the schema's **output** (transforms and defaults applied), validated again in the worker (a
+ * mismatch fails the job without retries). What is stored is what the producer sent, so the worker's
+ * check parses the same input and transforms run exactly once, where the data is used.
+ *
+ * @example job(z.object({ to: z.email(), name: z.string() }), { attempts: 5 }).returns<{ messageId: string }>()
+ */
+export function job<Schema extends StandardSchemaV1>(
+  schema: Schema,
+  defaults?: JobDefaults,
+): SchemaJobDefinition<StandardSchemaV1.InferInput<Schema>, StandardSchemaV1.InferOutput<Schema>>;
+/**
  * Declares a job name's payload and result types. The types are a promise about what producers send
- * and handlers return; queuewire checks at run time that both are plain JSON.
+ * and handlers return; queuewire checks at run time that both are plain JSON (declare the job with a
+ * schema to check the shape too).
  *
  * @example job<{ to: string }, { messageId: string }>({ attempts: 5 })
  */
-export function job<DataType, ResultType = void>(defaults?: JobDefaults): JobDefinition<DataType, ResultType> {
-  return defaults ? { defaults } : {};
+export function job<DataType, ResultType = void>(defaults?: JobDefaults): JobDefinition<DataType, ResultType>;
+export function job(schemaOrDefaults?: StandardSchemaV1 | JobDefaults, defaults?: JobDefaults): JobDefinition<any, any, any> {
+  if (!isStandardSchema(schemaOrDefaults)) return schemaOrDefaults ? { defaults: schemaOrDefaults } : {};
+  const definition: SchemaJobDefinition<unknown, unknown> = {
+    schema: schemaOrDefaults,
+    ...(defaults ? { defaults } : {}),
+    returns: () => definition as JobDefinition<any, any, any>,
+  };
+  return definition;
 }
 
 /** A queue: the job names it carries and the defaults for its jobs. */
 export interface QueueDefinition {
-  readonly jobs: Readonly<Record<string, JobDefinition<any, any>>>;
+  readonly jobs: Readonly<Record<string, JobDefinition<any, any, any>>>;
   readonly defaults?: JobDefaults;
 }
 
@@ -85,6 +130,10 @@ export function defineQueues<const Definitions extends QueueDefinitions>(
     for (const name of jobNames) {
       checkName(name, `Job name in queue "${queue}"`);
       checkJobOptions(definition.jobs[name]!.defaults ?? {}, `queues.${queue}.jobs.${name} defaults`, ConfigurationError);
+      const schema = definition.jobs[name]!.schema;
+      if (schema !== undefined && !isStandardSchema(schema)) {
+        throw new ConfigurationError(`queues.${queue}.jobs.${name}: schema is not a Standard Schema (V1): pass a zod 4, valibot or arktype schema, or declare the type with job<Data>().`);
+      }
     }
   }
   return Object.freeze({ definitions, defaults: options.defaults ?? {} });
@@ -105,9 +154,19 @@ export type QueueNameOf<Queues extends QueueSet> = Extract<keyof Queues['definit
 /** The job names of one queue. */
 export type JobNameOf<Queues extends QueueSet, Queue extends QueueNameOf<Queues>> = Extract<keyof Queues['definitions'][Queue]['jobs'], string>;
 
-/** The payload type of one job name. */
+/**
+ * The payload type of one job name as producers pass it and Redis stores it (for a job declared with a
+ * schema: the schema's input type). Bus events and the job routes see stored jobs, so this type.
+ */
 export type JobDataOf<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> =
-  Queues['definitions'][Queue]['jobs'][Name] extends JobDefinition<infer DataType, any> ? DataType : never;
+  Queues['definitions'][Queue]['jobs'][Name] extends JobDefinition<infer DataType, any, any> ? DataType : never;
+
+/**
+ * The payload type a handler reads as `job.data`: a schema's output type (after its transforms and
+ * defaults), else the declared payload type.
+ */
+export type JobHandlerDataOf<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> =
+  Queues['definitions'][Queue]['jobs'][Name] extends JobDefinition<any, any, infer ParsedType> ? ParsedType : never;
 
 /**
  * The result type of one job name as stored and delivered: a handler that returns nothing
@@ -116,7 +175,7 @@ export type JobDataOf<Queues extends QueueSet, Queue extends QueueNameOf<Queues>
 export type JobResultOf<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> =
   // Distributed over a union of names, so each job's `void` becomes `null` on its own (not `void | Result`).
   Name extends unknown
-    ? Queues['definitions'][Queue]['jobs'][Name] extends JobDefinition<any, infer ResultType> ? StoredResult<ResultType> : never
+    ? Queues['definitions'][Queue]['jobs'][Name] extends JobDefinition<any, infer ResultType, any> ? StoredResult<ResultType> : never
     : never;
 
 /** How a handler's return value looks once stored: `void` and `undefined` become `null`. */
@@ -124,4 +183,4 @@ export type StoredResult<ResultType> = [ResultType] extends [void] ? null : Resu
 
 /** The result type a handler declares for one job name (before `void` is stored as `null`). */
 export type JobReturnOf<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> =
-  Queues['definitions'][Queue]['jobs'][Name] extends JobDefinition<any, infer ResultType> ? ResultType : never;
+  Queues['definitions'][Queue]['jobs'][Name] extends JobDefinition<any, infer ResultType, any> ? ResultType : never;

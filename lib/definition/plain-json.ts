@@ -69,6 +69,7 @@ function refuseSymbolKeys(object: object, path: string): void {
   if (symbol) throw new UnserializableValueError(`${path}[${symbol.toString()}]`, 'is a symbol-keyed property, which JSON drops');
 }
 
-function appendKey(path: string, key: string): string {
+/** Appends a property key to a path the way the rest of queuewire writes paths: `data.to`, `data["a-b"]`. */
+export function appendKey(path: string, key: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
 }

@@ -1,4 +1,4 @@
-import { QueuewireError } from '../errors';
+import { AddRefusedError, QueuewireError, ValidationError, type ValidationIssue } from '../errors';
 
 // The HTTP answer each error code stands for. Kept in the core so every framework adapter maps alike.
 const statusByCode: Record<string, number> = {
@@ -6,6 +6,9 @@ const statusByCode: Record<string, number> = {
   QW_UNKNOWN_JOB: 400,
   QW_UNSERIALIZABLE_VALUE: 400,
   QW_INVALID_JOB_OPTIONS: 400,
+  QW_VALIDATION_FAILED: 400,
+  QW_INVALID_IDEMPOTENCY_KEY: 400,
+  QW_ADD_REFUSED: 403, // or the status the hook's AddRefusedError carries
   QW_PAYLOAD_TOO_LARGE: 413,
   QW_QUEUE_UNAVAILABLE: 503,
   QW_CLOSED: 503,
@@ -15,14 +18,15 @@ const statusByCode: Record<string, number> = {
 
 /**
  * The HTTP status and JSON body for a queuewire error, or `undefined` for any other error (leave those
- * to the application's own error handling).
+ * to the application's own error handling). A `ValidationError`'s body also lists its `issues`
+ * (`[{ path, message }]`).
  */
-export function toHttpError(error: unknown): { status: number; body: { error: { code: string; message: string } }; retryAfter?: number } | undefined {
+export function toHttpError(error: unknown): { status: number; body: { error: { code: string; message: string; issues?: readonly ValidationIssue[] } }; retryAfter?: number } | undefined {
   if (!(error instanceof QueuewireError)) return undefined;
-  const status = statusByCode[error.code] ?? 500;
+  const status = error instanceof AddRefusedError ? error.status : statusByCode[error.code] ?? 500;
   return {
     status,
-    body: { error: { code: error.code, message: error.message } },
+    body: { error: { code: error.code, message: error.message, ...(error instanceof ValidationError ? { issues: error.issues } : {}) } },
     ...(status === 503 ? { retryAfter: 1 } : {}),
   };
 }

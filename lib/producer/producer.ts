@@ -1,16 +1,30 @@
-import type { Job, Queue } from 'bullmq';
+import { randomUUID } from 'node:crypto';
+import type { Job, JobsOptions, Queue } from 'bullmq';
 import type { Connections } from '../connection/connections';
-import { DEFAULT_RETENTION, type JobDataOf, type JobNameOf, type JobResultOf, type QueueNameOf, type QueueSet } from '../definition/define';
+import { DEFAULT_RETENTION, type JobDataOf, type JobDefinition, type JobNameOf, type JobResultOf, type QueueNameOf, type QueueSet } from '../definition/define';
 import { ClosedError, InvalidJobOptionsError, PayloadTooLargeError, UnknownJobError, UnknownQueueError } from '../errors';
 import type { EventBus } from '../events/event-bus';
 import { checkJobOptions, mergeJobOptions, type JobOptions } from '../definition/job-options';
 import { waitForJob } from './job-wait';
 import { assertPlainJson } from '../definition/plain-json';
 import { withinRedisTimeout } from '../connection/bounded-redis';
+import { validateJobData } from '../definition/validation';
+import type { BeforeAddHook } from './add-hooks';
+import { encodeMetadata, type JobMetadata } from './job-metadata';
+import { idempotencyDeduplicationId, type RequestScope } from './request-scope';
 
-/** A job as `add` returns it: BullMQ's `Job`, typed by the definition. */
+/** A job as `add` returns it: BullMQ's `Job`, typed by the definition, and whether it was already there. */
 export type EnqueuedJob<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> =
-  Job<JobDataOf<Queues, Queue, Name>, JobResultOf<Queues, Queue, Name>, Name>;
+  Job<JobDataOf<Queues, Queue, Name>, JobResultOf<Queues, Queue, Name>, Name> & {
+    /**
+     * True when this add stored nothing and the job is the one an earlier add stored: a repeated
+     * idempotency key (or BullMQ `deduplication` id) within its window, or a `jobId` that exists (see
+     * C16; for a custom `jobId` this compares the stored job with the one this call built, so two
+     * identical adds in the same millisecond may both report false). A route can answer 200 with the
+     * original instead of 202. Not enumerable: it is not part of the job.
+     */
+    readonly duplicate: boolean;
+  };
 
 /**
  * A job as `addBulk` returns it: one of the definition's jobs, typed as the union of them all (BullMQ's
@@ -43,13 +57,32 @@ export interface ProducerContext {
   /** Upper bound (ms) for any producer call to reach Redis. */
   readonly timeout: number;
   readonly maxPayloadBytes: number;
+  /** Hooks run, in order, before each job is added. */
+  readonly beforeAdd: ReadonlyArray<BeforeAddHook<any>>;
+  /** How long (ms) a repeated idempotency key returns the original job. */
+  readonly idempotencyWindow: number;
 }
 
+/** A job that passed the synchronous checks, before its schema, hooks and queuewire's own options. */
+interface CheckedJob {
+  queue: string;
+  name: string;
+  data: unknown;
+  definition: JobDefinition<any, any, any>;
+  options: JobOptions;
+  where: string;
+  /** Set when the add is made under an idempotency key. */
+  deduplicationId: string | undefined;
+}
+
+/** A job ready for Redis. */
 interface PreparedJob {
   queue: string;
   name: string;
   data: unknown;
-  options: JobOptions;
+  options: JobsOptions;
+  /** queuewire chose `options.jobId` (to tell a deduplicated add from a new job), not the caller. */
+  generatedId: boolean;
 }
 
 const DEFAULT_WAIT_TIMEOUT = 30_000;
@@ -59,28 +92,54 @@ const DEFAULT_WAIT_TIMEOUT = 30_000;
  * Redis, and settles within the client's `producerTimeout`: with Redis away it rejects with
  * `QueueUnavailableError` (HTTP 503) rather than hanging the request.
  *
- * One producer serves all requests of a process; it holds no per-request state.
+ * One producer serves all requests of a process. `withRequest()` gives a request its own view of it
+ * (what the middleware puts on `req.queue`): the same connection and queues, plus the request's id and
+ * idempotency key.
  */
 export class Producer<Queues extends QueueSet = QueueSet> {
-  // Defaults merged once per job name (retention ← root ← queue ← job), so a call only merges its own options.
-  private readonly defaults = new Map<string, JobOptions>();
+  // Defaults merged once per job name (retention ← root ← queue ← job), so a call only merges its own
+  // options; shared by every per-request view.
+  private readonly defaults: Map<string, JobOptions>;
+  // Adds made so far per job name, under this view's idempotency key (see idempotencyDeduplicationId).
+  private readonly ordinals = new Map<string, number>();
 
-  constructor(private readonly context: ProducerContext) {
-    const { definitions, defaults } = context.queues;
-    for (const [queue, definition] of Object.entries(definitions)) {
-      for (const [name, job] of Object.entries(definition.jobs)) {
-        this.defaults.set(`${queue}\0${name}`, mergeJobOptions<JobOptions>(DEFAULT_RETENTION, defaults, definition.defaults, job.defaults));
-      }
-    }
+  /**
+   * @internal Created by the client (`client.producer`) and by `withRequest`; `scope` and `defaults`
+   * are for the latter.
+   */
+  constructor(private readonly context: ProducerContext, private readonly scope?: RequestScope, defaults?: Map<string, JobOptions>) {
+    this.defaults = defaults ?? mergedDefaults(context.queues);
+  }
+
+  /** The request this producer adds for (`withRequest`), or `undefined` for the client's own producer. */
+  get request(): RequestScope | undefined {
+    return this.scope;
+  }
+
+  /**
+   * A view of this producer for one request: jobs it adds carry `scope.requestId` (and
+   * `scope.metadata`) in their metadata,
+   * and with `scope.idempotencyKey` its adds are idempotent — repeating them (same key, same job names
+   * in the same order) within the client's `idempotencyWindow` adds nothing and returns the original
+   * jobs with `duplicate: true`. Cheap: no connections, no copies of the definition; create one per
+   * request (the middleware does).
+   */
+  withRequest(scope: RequestScope): Producer<Queues> {
+    return new Producer<Queues>(this.context, Object.freeze({ ...scope }), this.defaults);
   }
 
   /**
    * Adds one job. Resolves with the stored job once Redis has accepted it. When `options.jobId` names
    * a job that already exists, nothing is added and the existing job is returned (de-duplication
-   * lasts as long as that job is kept: see the retention settings).
+   * lasts as long as that job is kept: see the retention settings); the same goes for a repeated
+   * idempotency key within its window. Either way `job.duplicate` is true.
+   *
+   * Order of checks, all before Redis is touched: queue and job name, plain JSON, size, options and
+   * idempotency key (synchronous); the job's schema (may be async); then the `beforeAdd` hooks.
    *
    * @throws UnknownQueueError, UnknownJobError, UnserializableValueError, PayloadTooLargeError,
-   *   InvalidJobOptionsError — synchronously checked, before Redis is touched
+   *   InvalidJobOptionsError, InvalidIdempotencyKeyError, ValidationError, or what a hook throws
+   *   (e.g. AddRefusedError)
    * @throws QueueUnavailableError when Redis cannot take the job within `producerTimeout`
    */
   async add<Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>>(
@@ -89,22 +148,21 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     data: JobDataOf<Queues, Queue, Name>,
     options?: JobOptions,
   ): Promise<EnqueuedJob<Queues, Queue, Name>> {
-    const prepared = this.prepare(queue, name, data, options, `add("${queue}", "${name}")`);
-    const handle = this.context.queueHandle(queue);
-    const job = await this.reachRedis(async () => {
-      const added = await handle.add(prepared.name, prepared.data, prepared.options);
-      return prepared.options.jobId ? (await handle.getJob(added.id!)) ?? added : added;
-    });
-    return job as EnqueuedJob<Queues, Queue, Name>;
+    const checked = this.check(queue, name, data, options, `add("${queue}", "${name}")`);
+    return (await this.store(await this.complete(checked))) as EnqueuedJob<Queues, Queue, Name>;
   }
 
   /**
    * Adds many jobs, possibly to several queues; jobs of one queue are added atomically (one MULTI).
    * Resolves with the jobs in the order given. Duplicate job ids resolve to the existing job, as in `add`.
+   * Every entry is checked, validated and passed through the hooks before any is sent.
    */
   async addBulk(jobs: ReadonlyArray<BulkJob<Queues>>): Promise<Array<BulkEnqueuedJob<Queues>>> {
-    const prepared = jobs.map((entry, index) =>
-      this.prepare(entry.queue, entry.name, entry.data, entry.options, `addBulk() entry ${index} ("${entry.queue}", "${entry.name}")`));
+    const checked = jobs.map((entry, index) =>
+      this.check(entry.queue, entry.name, entry.data, entry.options, `addBulk() entry ${index} ("${entry.queue}", "${entry.name}")`));
+    const prepared: PreparedJob[] = [];
+    // One after another, so hooks see the entries in order and the first refusal is the one reported.
+    for (const entry of checked) prepared.push(await this.complete(entry));
     const byQueue = new Map<string, number[]>();
     prepared.forEach((job, index) => byQueue.set(job.queue, [...(byQueue.get(job.queue) ?? []), index]));
     const result = new Array<Job>(prepared.length);
@@ -114,7 +172,7 @@ export class Producer<Queues extends QueueSet = QueueSet> {
         const added = await handle.addBulk(indexes.map((i) => ({ name: prepared[i]!.name, data: prepared[i]!.data, opts: prepared[i]!.options })));
         await Promise.all(added.map(async (job, position) => {
           const index = indexes[position]!;
-          result[index] = prepared[index]!.options.jobId ? (await handle.getJob(job.id!)) ?? job : job;
+          result[index] = await resolveStored(handle, prepared[index]!, job);
         }));
       })));
     return result as Array<BulkEnqueuedJob<Queues>>;
@@ -136,14 +194,17 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     if (!Number.isInteger(timeout) || timeout <= 0) {
       throw new InvalidJobOptionsError(`addAndWait("${queue}", "${name}") options: "timeout" must be a positive whole number of milliseconds; got ${String(timeout)}.`);
     }
-    this.prepare(queue, name, data, jobOptions, `addAndWait("${queue}", "${name}")`);
+    const checked = this.check(queue, name, data, jobOptions, `addAndWait("${queue}", "${name}")`);
+    const prepared = await this.complete(checked);
     const bus = this.context.events();
     await this.reachRedis(() => bus.ready());
-    const job = await this.add(queue, name, data, jobOptions);
+    const job = await this.store(prepared);
     return (await waitForJob({ bus, handle: this.context.queueHandle(queue), queue, jobId: job.id!, timeout })) as JobResultOf<Queues, Queue, Name>;
   }
 
-  private prepare(queue: string, name: string, data: unknown, options: JobOptions | undefined, where: string): PreparedJob {
+  // The synchronous checks. Also takes the add's ordinal under an idempotency key, so ordinals follow
+  // the order of the calls even when their async parts interleave.
+  private check(queue: string, name: string, data: unknown, options: JobOptions | undefined, where: string): CheckedJob {
     if (this.context.isClosed()) throw new ClosedError('This queue client is closed; create a new one to add jobs.');
     const definition = Object.hasOwn(this.context.queues.definitions, queue) ? this.context.queues.definitions[queue] : undefined;
     if (!definition) throw new UnknownQueueError(String(queue), Object.keys(this.context.queues.definitions));
@@ -152,9 +213,48 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     assertPlainJson(data, 'data');
     const bytes = Buffer.byteLength(JSON.stringify(data));
     if (bytes > this.context.maxPayloadBytes) throw new PayloadTooLargeError(bytes, this.context.maxPayloadBytes, `The data of ${where}`);
-    if (options === undefined) return { queue, name, data, options: defaults };
-    checkJobOptions(options, `${where} options`);
-    return { queue, name, data, options: mergeJobOptions(defaults, options) };
+    if (options !== undefined) checkJobOptions(options, `${where} options`);
+    let deduplicationId: string | undefined;
+    if (this.scope?.idempotencyKey !== undefined) {
+      const key = `${queue}\0${name}`;
+      const ordinal = (this.ordinals.get(key) ?? 0) + 1;
+      this.ordinals.set(key, ordinal);
+      deduplicationId = idempotencyDeduplicationId(this.scope.idempotencyKey, name, ordinal);
+    }
+    return {
+      queue, name, data, where, deduplicationId,
+      definition: definition.jobs[name]!,
+      options: options === undefined ? defaults : mergeJobOptions(defaults, options),
+    };
+  }
+
+  // The asynchronous part: the schema (async schemas allowed), then the hooks, then queuewire's options.
+  private async complete(job: CheckedJob): Promise<PreparedJob> {
+    const { queue, name, data, where } = job;
+    if (job.definition.schema) await validateJobData(job.definition.schema, data, { queue, name, where });
+    const metadata: JobMetadata = { ...this.scope?.metadata };
+    if (this.scope?.requestId !== undefined) metadata.requestId = this.scope.requestId;
+    for (const hook of this.context.beforeAdd) {
+      await hook({ queue, name, data, options: job.options, request: this.scope, metadata } as Parameters<BeforeAddHook>[0]);
+    }
+    const options: JobsOptions = { ...job.options };
+    const encoded = encodeMetadata(metadata, where);
+    if (encoded !== undefined) options.telemetry = { metadata: encoded };
+    // An explicit deduplication option on the call is more specific than the request's key: it wins.
+    if (job.deduplicationId !== undefined && options.deduplication === undefined) {
+      options.deduplication = { id: job.deduplicationId, ttl: this.context.idempotencyWindow };
+    }
+    // BullMQ answers a deduplicated add with the id of the job that holds the key, and a new job with
+    // the id it was given: choosing the id tells the two apart (a generated id could be either).
+    const generatedId = options.deduplication !== undefined && options.jobId === undefined;
+    if (generatedId) options.jobId = randomUUID();
+    return { queue, name, data, options, generatedId };
+  }
+
+  // Sends one prepared job; resolves with the job it stands for (see resolveStored).
+  private store(prepared: PreparedJob): Promise<Job> {
+    const handle = this.context.queueHandle(prepared.queue);
+    return this.reachRedis(async () => resolveStored(handle, prepared, await handle.add(prepared.name, prepared.data, prepared.options)));
   }
 
   // Nothing is sent while the connection is down, so a request that was told "unavailable" did not
@@ -162,5 +262,37 @@ export class Producer<Queues extends QueueSet = QueueSet> {
   private reachRedis<Result>(work: () => Promise<Result>): Promise<Result> {
     return withinRedisTimeout(this.context.connections, this.context.timeout, work);
   }
-
 }
+
+function mergedDefaults(queues: QueueSet): Map<string, JobOptions> {
+  const defaults = new Map<string, JobOptions>();
+  for (const [queue, definition] of Object.entries(queues.definitions)) {
+    for (const [name, job] of Object.entries(definition.jobs)) {
+      defaults.set(`${queue}\0${name}`, mergeJobOptions<JobOptions>(DEFAULT_RETENTION, queues.defaults, definition.defaults, job.defaults));
+    }
+  }
+  return defaults;
+}
+
+/**
+ * The job an add resolves with, marked `duplicate` when it is not the one this add built: after a
+ * deduplicated add, the job holding the key (or, once retention removed it, BullMQ's answer carrying
+ * its id, whose state reads `unknown`); after an add whose `jobId` existed, the stored job.
+ */
+async function resolveStored(handle: Queue, prepared: PreparedJob, added: Job): Promise<Job> {
+  const jobId = prepared.options.jobId;
+  if (jobId === undefined) return marked(added, false);
+  if (added.id !== jobId) return marked((await handle.getJob(added.id!)) ?? added, true);
+  if (prepared.generatedId) return marked(added, false);
+  const stored = await handle.getJob(jobId);
+  if (!stored) return marked(added, false);
+  const same = stored.timestamp === added.timestamp
+    && JSON.stringify(stored.data) === JSON.stringify(added.data)
+    && stored.opts.telemetry?.metadata === added.opts.telemetry?.metadata;
+  return marked(stored, !same);
+}
+
+function marked(job: Job, duplicate: boolean): Job {
+  return Object.defineProperty(job, 'duplicate', { value: duplicate, enumerable: false, configurable: true });
+}
+

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
-import type { JobDataOf, JobNameOf, JobResultOf, JobReturnOf, QueueNameOf, QueueSet } from '../definition/define';
+import type { JobHandlerDataOf, JobNameOf, JobResultOf, JobReturnOf, QueueNameOf, QueueSet } from '../definition/define';
+import type { StandardSchemaV1 } from '../definition/standard-schema';
 import { ConfigurationError } from '../errors';
 
 /** What a handler receives besides the job. */
@@ -11,9 +12,13 @@ export interface HandlerContext {
   readonly signal: AbortSignal | undefined;
 }
 
-/** The async function that runs one job name. Its return value becomes the job's result. */
+/**
+ * The async function that runs one job name. Its return value becomes the job's result. For a job
+ * declared with a schema, `job.data` is the schema's output: validated (and transformed) in the worker
+ * before the handler runs.
+ */
 export type JobHandler<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> = (
-  job: Job<JobDataOf<Queues, Queue, Name>, JobResultOf<Queues, Queue, Name>, Name>,
+  job: Job<JobHandlerDataOf<Queues, Queue, Name>, JobResultOf<Queues, Queue, Name>, Name>,
   context: HandlerContext,
 ) => Promise<JobReturnOf<Queues, Queue, Name>>;
 
@@ -27,6 +32,8 @@ export interface HandlerRegistry<Queues extends QueueSet = QueueSet, Queue exten
   readonly kind: 'queuewire.handlers';
   readonly queue: Queue;
   readonly handlers: HandlerMap<Queues, Queue>;
+  /** The schema of each job name declared with one, checked in the worker before its handler runs. */
+  readonly schemas: Readonly<Record<string, StandardSchemaV1>>;
 }
 
 /**
@@ -56,7 +63,12 @@ export function handlers<Queues extends QueueSet, Queue extends QueueNameOf<Queu
     ].filter(Boolean);
     throw new ConfigurationError(`handlers() for queue "${queue}": ${parts.join('; ')}. Declared jobs: ${declared.join(', ')}.`);
   }
-  return Object.freeze({ kind: 'queuewire.handlers', queue, handlers: map });
+  const schemas: Record<string, StandardSchemaV1> = {};
+  for (const name of declared) {
+    const schema = definition.jobs[name]!.schema;
+    if (schema) schemas[name] = schema;
+  }
+  return Object.freeze({ kind: 'queuewire.handlers', queue, handlers: map, schemas: Object.freeze(schemas) });
 }
 
 /** Whether a module export is a handler registry (used by the CLI when loading modules by path). */

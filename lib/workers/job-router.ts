@@ -1,18 +1,21 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { QueuewireError } from '../errors';
+import { QueuewireError, ValidationError } from '../errors';
 import type { HandlerRegistry } from './handlers';
 import { assertPlainJson } from '../definition/plain-json';
+import { validateJobData } from '../definition/validation';
+import type { StandardSchemaV1 } from '../definition/standard-schema';
 
 /**
  * Builds the BullMQ processor of one queue: it runs the handler registered for `job.name` and stores
  * its result. Jobs that can never succeed fail at once, without retries, with a message that says why:
- * a name with no handler, or a result JSON cannot carry unchanged.
+ * a name with no handler, data its schema refuses, or a result JSON cannot carry unchanged.
  *
  * Declared with three parameters so BullMQ passes the abort signal (it checks the arity).
  * `abandoned` is aborted when a shutdown passes its deadline with jobs still running.
  */
 export function routeJobs(registry: HandlerRegistry, active: Set<string>, abandoned: AbortSignal) {
   const table = registry.handlers as Record<string, (job: Job, context: { signal: AbortSignal | undefined }) => Promise<unknown>>;
+  const schemas = registry.schemas ?? {};
   return async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<unknown> => {
     const handler = Object.hasOwn(table, job.name) ? table[job.name] : undefined;
     if (!handler) {
@@ -30,6 +33,10 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>, abando
     }
     active.add(job.id!);
     try {
+      // Data that does not match the job's schema will not match on a retry either. The handler reads
+      // the schema's output (transforms and defaults applied); Redis keeps what the producer sent.
+      const schema = Object.hasOwn(schemas, job.name) ? schemas[job.name] : undefined;
+      if (schema) job.data = await validInWorker(schema, job, registry.queue);
       const result = await handler(job, { signal: controller.signal });
       // JSON has no undefined: a handler that returns nothing stores null, said plainly in the types.
       const stored = result === undefined ? null : result;
@@ -45,4 +52,12 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>, abando
       active.delete(job.id!);
     }
   };
+}
+
+async function validInWorker(schema: StandardSchemaV1, job: Job, queue: string): Promise<unknown> {
+  try {
+    return await validateJobData(schema, job.data, { queue, name: job.name, where: `Job ${queue}/${job.id} in the worker` });
+  } catch (error) {
+    throw error instanceof ValidationError ? new UnrecoverableError(error.message) : error;
+  }
 }

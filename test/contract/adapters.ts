@@ -17,12 +17,15 @@ export interface ContractAppOptions {
   access: ContractAccess;
   heartbeatInterval?: number;
   redisTimeout?: number;
+  /** Options of the framework's `queueMiddleware` (request id, idempotency key, metadata), as framework-neutral readers. */
+  middleware?: { metadata?: (header: (name: string) => string | undefined) => Record<string, string | undefined> };
 }
 
 /**
  * One framework as the contract suite sees it. Every adapter builds the same app:
  * - the producer middleware and the error handler of its framework;
- * - `POST /work/:queue/:name` with `{ data, options? }` → `req.queue.add` / `ctx.queue.add` → 202 `{ id }`;
+ * - `POST /work/:queue/:name` with `{ data, options? }` → `req.queue.add` / `ctx.queue.add` → 202 `{ id }`,
+ *   or 200 `{ id, state }` when the add was a duplicate (a repeated Idempotency-Key);
  * - the job routes at `/jobs`;
  * - the health route at `/health`;
  * - any other error → 500 `{ error: { code: 'UNEXPECTED' } }`.
@@ -51,10 +54,13 @@ function expressAdapter(name: string, express: typeof express5, asyncErrors: 'na
         : (req: Request, res: Response, next: NextFunction) => void handler(req, res).catch(next);
       const app = express();
       app.use(express.json({ limit: '20mb' }));
-      app.use(forExpress.queueMiddleware(client));
+      const metadata = options.middleware?.metadata;
+      app.use(forExpress.queueMiddleware(client, metadata ? { metadata: (req) => metadata((name) => req.get(name)) } : {}));
       app.post('/work/:queue/:name', route(async (req, res) => {
         const job = await untyped(req.queue).add(String(req.params.queue), String(req.params.name), req.body.data, req.body.options);
-        res.status(202).json({ id: job.id });
+        // A repeated Idempotency-Key: the original job, 200 instead of 202.
+        if (job.duplicate) res.status(200).json({ id: job.id, state: await job.getState() });
+        else res.status(202).json({ id: job.id });
       }));
       app.use('/jobs', forExpress.jobRoutes(client, {
         ...accessFor<Request>(options.access, (req) => req.get('x-user')),
@@ -86,7 +92,8 @@ function koaAdapter(name: string, Koa: typeof Koa3): FrameworkAdapter {
         }
       });
       app.use(forKoa.queueErrorHandler());
-      app.use(forKoa.queueMiddleware(client));
+      const metadata = options.middleware?.metadata;
+      app.use(forKoa.queueMiddleware(client, metadata ? { metadata: (ctx) => metadata((name) => ctx.get(name) || undefined) } : {}));
       app.use(forKoa.healthRoute(client, { path: '/health', timeout: 500 }));
       app.use(forKoa.jobRoutes(client, {
         prefix: '/jobs',
@@ -99,8 +106,9 @@ function koaAdapter(name: string, Koa: typeof Koa3): FrameworkAdapter {
         if (ctx.method !== 'POST' || !match) return next();
         const body = (await readJson(ctx.req)) as { data: unknown; options?: object };
         const job = await untyped(ctx.queue).add(decodeURIComponent(match[1]!), decodeURIComponent(match[2]!), body.data, body.options);
-        ctx.status = 202;
-        ctx.body = { id: job.id };
+        // A repeated Idempotency-Key: the original job, 200 instead of 202.
+        ctx.status = job.duplicate ? 200 : 202;
+        ctx.body = job.duplicate ? { id: job.id, state: await job.getState() } : { id: job.id };
       });
       return app.callback();
     },

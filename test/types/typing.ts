@@ -6,6 +6,11 @@ import {
   defineQueues, handlers, job, startWorkers,
   type EnqueuedJob, type EventMap, type JobEvent, type QueueClient,
 } from '../../lib/index';
+// Schemas and request metadata (issue 6): see the section at the end of this file.
+import type { StandardSchemaV1 as SpecStandardSchema } from '@standard-schema/spec';
+import * as v from 'valibot';
+import { z } from 'zod';
+import { createQueueClient, jobMetadata, type JobMetadata, type PendingJob, type StandardSchemaV1 } from '../../lib/index';
 
 // ---- assertion helpers ----
 /** true when `Type` is `any` (only `any` makes `1 & Type` accept 0). */
@@ -175,3 +180,78 @@ type _AddNotAny = Assert<Not<IsAny<Awaited<ReturnType<typeof client.producer.add
 type _WaitNotAny = Assert<Not<IsAny<Awaited<ReturnType<typeof client.producer.addAndWait<'media', 'thumbnail'>>>>>>;
 type _WatchedNotAny = Assert<Not<IsAny<typeof client.events.watchedJobCount>>>;
 type _QueueHandleJobDataNotAny = Assert<Not<IsAny<NonNullable<Awaited<ReturnType<ReturnType<typeof client.queue>['getJob']>>>['data']>>>;
+
+// ---- schemas: producers pass a schema's input type, handlers read its output type ----
+const schemaQueues = defineQueues({
+  shop: {
+    jobs: {
+      order: job(z.object({
+        sku: z.string(),
+        deliverOn: z.iso.date().transform((day) => new Date(day)),
+        note: z.string().default('none'),
+      })).returns<{ ok: boolean }>(),
+      ping: job(v.object({ n: v.pipe(v.string(), v.transform(Number)) })),
+      typed: job<{ id: string }>(),
+    },
+  },
+});
+type SchemaQueues = typeof schemaQueues;
+declare const schemaClient: QueueClient<SchemaQueues>;
+type OrderInput = { sku: string; deliverOn: string; note?: string | undefined };
+
+export async function schemaProducer(): Promise<void> {
+  const order = await schemaClient.producer.add('shop', 'order', { sku: 'a', deliverOn: '2030-01-01' });
+  type _OrderData = Assert<Equal<typeof order.data, OrderInput>>;
+  type _OrderResult = Assert<Equal<typeof order.returnvalue, { ok: boolean }>>;
+  type _Duplicate = Assert<Equal<typeof order.duplicate, boolean>>;
+  // @ts-expect-error producers pass the schema's input: deliverOn is an ISO day, not a Date
+  await schemaClient.producer.add('shop', 'order', { sku: 'a', deliverOn: new Date() });
+  // @ts-expect-error a field the schema requires is missing
+  await schemaClient.producer.add('shop', 'order', { deliverOn: '2030-01-01' });
+  // @ts-expect-error valibot's input: n is a string before its transform
+  await schemaClient.producer.add('shop', 'ping', { n: 1 });
+  // A schema job without .returns<>() returns nothing: its result is null.
+  const ping = await schemaClient.producer.addAndWait('shop', 'ping', { n: '1' });
+  type _PingResult = Assert<Equal<typeof ping, null>>;
+  const view = schemaClient.producer.withRequest({ requestId: 'r', idempotencyKey: 'k' });
+  type _ViewIsProducer = Assert<Equal<typeof view, typeof schemaClient.producer>>;
+}
+
+export const schemaHandlers = handlers(schemaQueues, 'shop', {
+  order: async (job) => {
+    type _OrderOutput = Assert<Equal<typeof job.data, { sku: string; deliverOn: Date; note: string }>>;
+    const metadata = jobMetadata(job);
+    type _Metadata = Assert<Equal<typeof metadata, Readonly<JobMetadata>>>;
+    type _RequestId = Assert<Equal<typeof metadata.requestId, string | undefined>>;
+    return { ok: job.data.deliverOn.getTime() > 0 };
+  },
+  ping: async (job) => {
+    type _PingOutput = Assert<Equal<typeof job.data, { n: number }>>;
+  },
+  typed: async (job) => {
+    type _TypedData = Assert<Equal<typeof job.data, { id: string }>>;
+  },
+});
+// @ts-expect-error the handler of a schema job returns what .returns<>() declared
+export const wrongSchemaResult = handlers(schemaQueues, 'shop', { order: async () => ({ ok: 'yes' }), ping: async () => undefined, typed: async () => undefined });
+
+// ---- beforeAdd hooks: typed per queue and job name; metadata holds strings ----
+export const hookedClient = createQueueClient({
+  queues: schemaQueues,
+  beforeAdd: (pending) => {
+    type _Pending = Assert<Equal<typeof pending, PendingJob<SchemaQueues>>>;
+    if (pending.name === 'order') {
+      type _HookData = Assert<Equal<typeof pending.data, OrderInput>>;
+      pending.metadata.sku = pending.data.sku;
+    }
+    // @ts-expect-error metadata values are strings
+    pending.metadata.count = 1;
+  },
+});
+
+// ---- queuewire's copy of the Standard Schema interface is interchangeable with the spec's ----
+type _SpecToOurs = Assert<SpecStandardSchema<{ a: string }, number> extends StandardSchemaV1<{ a: string }, number> ? true : false>;
+type _OursToSpec = Assert<StandardSchemaV1<{ a: string }, number> extends SpecStandardSchema<{ a: string }, number> ? true : false>;
+// @ts-expect-error a schema is not job defaults, and job defaults are not a schema
+export const notASchema = job({ '~standard': { version: 2 } }, {});
+
