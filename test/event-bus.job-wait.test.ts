@@ -38,7 +38,10 @@ describe('event bus: waiting for one job', () => {
         // Every other job carries its own id (as an Idempotency-Key would): that add takes one more round
         // trip, during which the job can complete before the wait is in place.
         const jobId = index % 2 === 0 ? `wait-${index}` : undefined;
-        const result = await client.producer.addAndWait('echo', 'value', { value: index }, { timeout, jobId });
+        // Every fourth is also removed the moment it completes: then its stored state cannot rescue a
+        // wait that missed the event, so the wait must already be in place.
+        const removeOnComplete = index % 4 === 0 ? true : undefined;
+        const result = await client.producer.addAndWait('echo', 'value', { value: index }, { timeout, jobId, removeOnComplete });
         if (result !== index) wrong.push({ index, result });
         // A wait that missed the completion is only rescued by its last state check at the deadline:
         // as slow as a timeout for the caller, so it counts as one.

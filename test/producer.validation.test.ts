@@ -99,7 +99,7 @@ describe('producer input validation (before Redis is touched)', () => {
   it('addAndWait checks its job options and its timeout', async () => {
     const badOption = await refusal(() => producer.addAndWait('email', 'welcome', { to: 'a@b.c', name: 'A' }, { attempts: 0 }));
     expect(badOption).to.be.instanceOf(InvalidJobOptionsError);
-    for (const timeout of [0, -1, 1.5, Number.NaN]) {
+    for (const timeout of [0, -1, 1.5, Number.NaN, 2 ** 31]) {
       const badTimeout = await refusal(() => producer.addAndWait('email', 'welcome', { to: 'a@b.c', name: 'A' }, { timeout }));
       expect(badTimeout, String(timeout)).to.be.instanceOf(InvalidJobOptionsError);
       expect(badTimeout.message).to.include('"timeout"');

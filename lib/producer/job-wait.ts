@@ -8,6 +8,8 @@ export interface JobWait {
   readonly queue: string;
   readonly jobId: string;
   readonly timeout: number;
+  /** Ends the wait early (rejecting with the signal's reason) and removes its watch and timer. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -19,9 +21,16 @@ export interface JobWait {
  * the watch and timer are then removed. Before timing out it reads the state once more, so a wait
  * never depends on the event alone (the bus may have fallen behind a trimmed stream).
  */
-export function waitForJob({ bus, handle, queue, jobId, timeout }: JobWait): Promise<unknown> {
+export function waitForJob({ bus, handle, queue, jobId, timeout, signal }: JobWait): Promise<unknown> {
   return new Promise((resolve, reject) => {
     let settled = false;
+    const cancel = (): void => {
+      if (settled) return;
+      settled = true;
+      stopWatching();
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
     const settle = (outcome: JobOutcome): void => {
       if (settled) return;
       settled = true;
@@ -45,6 +54,8 @@ export function waitForJob({ bus, handle, queue, jobId, timeout }: JobWait): Pro
           reject(new WaitTimeoutError(queue, jobId, timeout));
         });
     }, timeout);
+    signal?.addEventListener('abort', cancel, { once: true });
+    if (signal?.aborted) cancel();
     readOutcome(handle, jobId).then((outcome) => outcome && settle(outcome), () => undefined);
   });
 }

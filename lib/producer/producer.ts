@@ -191,15 +191,32 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     options: AddAndWaitOptions = {},
   ): Promise<JobResultOf<Queues, Queue, Name>> {
     const { timeout = DEFAULT_WAIT_TIMEOUT, ...jobOptions } = options;
-    if (!Number.isInteger(timeout) || timeout <= 0) {
-      throw new InvalidJobOptionsError(`addAndWait("${queue}", "${name}") options: "timeout" must be a positive whole number of milliseconds; got ${String(timeout)}.`);
+    // setTimeout cannot wait longer than 2^31 - 1 ms; beyond that Node would fire at once.
+    if (!Number.isInteger(timeout) || timeout <= 0 || timeout > 2 ** 31 - 1) {
+      throw new InvalidJobOptionsError(`addAndWait("${queue}", "${name}") options: "timeout" must be a whole number of milliseconds from 1 to 2147483647; got ${String(timeout)}.`);
     }
     const checked = this.check(queue, name, data, jobOptions, `addAndWait("${queue}", "${name}")`);
     const prepared = await this.complete(checked);
     const bus = this.context.events();
     await this.reachRedis(() => bus.ready());
-    const job = await this.store(prepared);
-    return (await waitForJob({ bus, handle: this.context.queueHandle(queue), queue, jobId: job.id!, timeout })) as JobResultOf<Queues, Queue, Name>;
+    const handle = this.context.queueHandle(queue);
+    // When the id is known before the add, watch before adding: storing a job with a given id takes
+    // one more round trip (to return the stored job), long enough for a quick job to finish, and even
+    // be removed by its retention, before a watch set up afterwards could see it.
+    const knownId = prepared.options.jobId;
+    const stopEarly = new AbortController();
+    const early = knownId === undefined ? undefined : waitForJob({ bus, handle, queue, jobId: knownId, timeout, signal: stopEarly.signal });
+    early?.catch(() => undefined);
+    let job: Awaited<ReturnType<typeof this.store>>;
+    try {
+      job = await this.store(prepared);
+    } catch (error) {
+      stopEarly.abort(error);
+      throw error;
+    }
+    if (early && job.id === knownId) return (await early) as JobResultOf<Queues, Queue, Name>;
+    stopEarly.abort(new Error('The job was stored under another id.'));
+    return (await waitForJob({ bus, handle, queue, jobId: job.id!, timeout })) as JobResultOf<Queues, Queue, Name>;
   }
 
   // The synchronous checks. Also takes the add's ordinal under an idempotency key, so ordinals follow
