@@ -15,6 +15,7 @@ function unserializableValues(): Array<[label: string, value: unknown, path: str
   circular.self = circular;
   const named = Object.assign([1, 2], { total: 3 });
   const at = 'data.value.items[1].when';
+  const deep = (levels: number): unknown => (levels === 0 ? 1 : { x: deep(levels - 1) });
   return [
     ['BigInt', 10n, at],
     ['Set', new Set([1]), at],
@@ -24,6 +25,7 @@ function unserializableValues(): Array<[label: string, value: unknown, path: str
     ['NaN', Number.NaN, at],
     ['Infinity', Number.POSITIVE_INFINITY, at],
     ['-Infinity', Number.NEGATIVE_INFINITY, at],
+    ['-0', -0, at],
     ['class instance', new Point(1), at],
     ['Buffer', Buffer.from('hi'), at],
     ['Uint8Array', new Uint8Array(2), at],
@@ -35,6 +37,7 @@ function unserializableValues(): Array<[label: string, value: unknown, path: str
     ['object with toJSON', { toJSON: () => 'other' }, at],
     ['symbol-keyed property', { [Symbol('tag')]: 1 }, `${at}[Symbol(tag)]`],
     ['named property of an array', named, `${at}.total`],
+    ['nesting 300 levels deep', deep(300), `${at}${'.x'.repeat(252)}`], // the 256th object from the top
   ];
 }
 

@@ -20,6 +20,7 @@ const unstorable: Record<string, { make: () => unknown; reason: string }> = {
   instance: { make: () => new Receipt('r-1'), reason: 'returnvalue is a Receipt' },
   buffer: { make: () => Buffer.from('hi'), reason: 'returnvalue is a Buffer' },
   fn: { make: () => ({ callback: () => 1 }), reason: 'returnvalue.callback is a function' },
+  negativeZero: { make: () => ({ delta: -0 }), reason: 'returnvalue.delta is -0' },
 };
 
 describe('workers: results JSON cannot carry', () => {
@@ -60,3 +61,60 @@ describe('workers: results JSON cannot carry', () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('workers: what handlers throw and report', () => {
+  const redis = useRedisServer();
+  const cleanup = useCleanup();
+
+  it('a thrown non-Error (null, a string, an object) fails the job with a message saying what was thrown, never leaves it active', async () => {
+    const thrown: Record<string, unknown> = { 'null': null, text: 'out of stock', object: { code: 42 } };
+    const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix() });
+    cleanup(() => client.close());
+    const group = await startWorkers({
+      client,
+      handleSignals: false,
+      handlers: [handlers(queues, 'echo', {
+        value: async (job) => {
+          throw thrown[job.data.value as string];
+        },
+        fail: async () => undefined as never,
+        slow: async (job) => ({ slept: job.data.ms }),
+      })],
+    });
+    cleanup(() => group.close());
+    await client.events.ready();
+    const expected: Record<string, string> = { 'null': 'null', text: 'out of stock', object: '{"code":42}' };
+    for (const kind of Object.keys(thrown)) {
+      const failed = nextEvent(client.events, 'echo:failed', ({ jobId }) => jobId === kind);
+      await client.producer.add('echo', 'value', { value: kind }, { jobId: kind, attempts: 1 });
+      expect((await failed).failedReason, kind).to.equal(`Handler for "value" threw a non-Error value: ${expected[kind]}`);
+      expect(await client.queue('echo').getJob(kind).then((job) => job!.getState()), kind).to.equal('failed');
+    }
+  });
+
+  it('C46: progress JSON would alter is refused where the handler reports it; plain progress reaches the bus as sent', async () => {
+    const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix() });
+    cleanup(() => client.close());
+    const group = await startWorkers({
+      client,
+      handleSignals: false,
+      handlers: [handlers(queues, 'echo', {
+        value: async (job) => {
+          await job.updateProgress({ stage: 'parse', done: 1 });
+          await job.updateProgress({ at: new Date(0) } as never);
+          return 'unreachable';
+        },
+        fail: async () => undefined as never,
+        slow: async (job) => ({ slept: job.data.ms }),
+      })],
+    });
+    cleanup(() => group.close());
+    await client.events.ready();
+    const progress = nextEvent(client.events, 'echo:progress');
+    const failed = nextEvent(client.events, 'echo:failed');
+    await client.producer.add('echo', 'value', { value: 1 });
+    expect((await progress).data).to.deep.equal({ stage: 'parse', done: 1 });
+    expect((await failed).failedReason).to.equal('progress.at is a Date, which JSON does not carry unchanged. Job data and results must be plain JSON: convert the value (e.g. a Date to an ISO string, a BigInt or Map to a string or plain object) before enqueueing or returning it.');
+  });
+});
+

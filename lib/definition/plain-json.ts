@@ -15,6 +15,8 @@ export function assertPlainJson(value: unknown, path: string): void {
   visit(value, path, new Set());
 }
 
+const MAX_DEPTH = 256;
+
 function visit(value: unknown, path: string, ancestors: Set<object>): void {
   switch (typeof value) {
     case 'string':
@@ -22,6 +24,7 @@ function visit(value: unknown, path: string, ancestors: Set<object>): void {
       return;
     case 'number':
       if (!Number.isFinite(value)) throw new UnserializableValueError(path, `is ${value}, which JSON turns into null`);
+      if (Object.is(value, -0)) throw new UnserializableValueError(path, 'is -0, which JSON turns into 0');
       return;
     case 'undefined':
       throw new UnserializableValueError(path, 'is undefined, which JSON drops (or turns into null in arrays); use null or leave the key out');
@@ -34,6 +37,8 @@ function visit(value: unknown, path: string, ancestors: Set<object>): void {
   if (value === null) return;
   const object = value as object;
   if (ancestors.has(object)) throw new UnserializableValueError(path, 'is a circular reference');
+  // Far deeper than any real payload; stops a hostile body from exhausting the stack here or in Redis.
+  if (ancestors.size >= MAX_DEPTH) throw new UnserializableValueError(path, `is nested more than ${MAX_DEPTH} levels deep`);
   if (Array.isArray(object)) {
     refuseSymbolKeys(object, path);
     ancestors.add(object);

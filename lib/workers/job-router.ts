@@ -37,7 +37,10 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>, abando
       // the schema's output (transforms and defaults applied); Redis keeps what the producer sent.
       const schema = Object.hasOwn(schemas, job.name) ? schemas[job.name] : undefined;
       if (schema) job.data = await validInWorker(schema, job, registry.queue);
-      const result = await handler(job, { signal: controller.signal });
+      guardProgress(job);
+      const result = await handler(job, { signal: controller.signal }).catch((thrown: unknown) => {
+        throw asError(thrown, job.name);
+      });
       // JSON has no undefined: a handler that returns nothing stores null, said plainly in the types.
       const stored = result === undefined ? null : result;
       try {
@@ -60,4 +63,28 @@ async function validInWorker(schema: StandardSchemaV1, job: Job, queue: string):
   } catch (error) {
     throw error instanceof ValidationError ? new UnrecoverableError(error.message) : error;
   }
+}
+
+// BullMQ reads `.message` of whatever a handler throws: `throw null` would crash its failure handling
+// and leave the job active, and `throw 'text'` would be stored as "null". Anything not an Error becomes
+// one that says what was thrown.
+function asError(thrown: unknown, name: string): Error {
+  if (thrown instanceof Error) return thrown;
+  let shown: string;
+  try {
+    shown = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
+  } catch {
+    shown = String(thrown);
+  }
+  return new Error(`Handler for "${name}" threw a non-Error value: ${shown}`);
+}
+
+// Progress travels as JSON like results do: a value JSON would alter is refused where the handler
+// reports it, instead of reaching listeners changed (a Date as a string, a Map as {}).
+function guardProgress(job: Job): void {
+  const report = job.updateProgress.bind(job);
+  job.updateProgress = (progress) => {
+    assertPlainJson(progress, 'progress');
+    return report(progress);
+  };
 }
