@@ -103,6 +103,17 @@ export class InvalidJobOptionsError extends QueuewireError {
 /** Redis could not be reached within the producer's time bound. Safe to retry; maps to HTTP 503. */
 export class QueueUnavailableError extends QueuewireError {
   readonly code = 'QW_QUEUE_UNAVAILABLE';
+  /**
+   * `'not-sent'`: nothing reached Redis, so nothing was stored. `'unknown'`: the command was sent but
+   * no answer came in time (Redis slow, or the connection dropped mid-command), so the job may have
+   * been stored: retry with the same `jobId` or `Idempotency-Key` so a retry cannot duplicate it.
+   */
+  readonly outcome: 'not-sent' | 'unknown';
+
+  constructor(message: string, options: { cause?: unknown; outcome?: 'not-sent' | 'unknown' } = {}) {
+    super(message, { cause: options.cause });
+    this.outcome = options.outcome ?? 'not-sent';
+  }
 }
 
 /** `addAndWait` gave up before the job finished. The job itself is still queued and may yet run. */

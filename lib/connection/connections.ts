@@ -76,10 +76,19 @@ export class Connections {
     }
   }
 
-  /** Builds the typed error for an operation that could not reach Redis in time. */
+  /** Builds the typed error for an operation that could not reach Redis (nothing was sent). */
   unavailable(timeoutMs: number, cause?: unknown): QueueUnavailableError {
     const reason = cause instanceof Error ? cause.message : this.lastError?.message ?? `no ready connection within ${timeoutMs} ms`;
-    return new QueueUnavailableError(`Redis at ${this.describeTarget()} is unavailable (${reason}). The job was not accepted; retry later.`, { cause: cause ?? this.lastError });
+    return new QueueUnavailableError(`Redis at ${this.describeTarget()} is unavailable (${reason}). Nothing was stored; retry later.`, { cause: cause ?? this.lastError, outcome: 'not-sent' });
+  }
+
+  /** Builds the typed error for a command that was sent but not answered (in time, or at all). */
+  unanswered(timeoutMs: number, cause?: unknown): QueueUnavailableError {
+    const reason = cause instanceof Error ? cause.message : `no answer within ${timeoutMs} ms`;
+    return new QueueUnavailableError(
+      `Redis at ${this.describeTarget()} did not answer (${reason}). The job may or may not have been stored; retry with the same jobId or Idempotency-Key so the retry cannot duplicate it.`,
+      { cause, outcome: 'unknown' },
+    );
   }
 
   /** Closes one connection opened by `openBlocking`, for a part that shuts down before the client. */
