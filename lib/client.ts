@@ -2,6 +2,7 @@ import { Queue } from 'bullmq';
 import { Connections, type ConnectionInput } from './connection/connections';
 import type { QueueNameOf, QueueSet } from './definition/define';
 import { ConfigurationError } from './errors';
+import { refuseUnknownOptions } from './known-options';
 import { EventBus } from './events/event-bus';
 import { readEvictionPolicy } from './connection/eviction-policy';
 import { checkHealth, type HealthReport, type LocalWorkerHealth } from './connection/health';
@@ -39,6 +40,8 @@ export interface QueueClientOptions<Queues extends QueueSet> {
   idempotencyWindow?: number;
 }
 
+const CLIENT_OPTIONS = ['queues', 'connection', 'prefix', 'producerTimeout', 'maxPayloadBytes', 'logger', 'beforeAdd', 'idempotencyWindow'];
+
 /**
  * The per-process entry point: holds the Redis connections, the typed producer, the event bus and the
  * BullMQ queue handles for one definition. Create one per process and share it; close it on shutdown.
@@ -61,6 +64,8 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
     if (!options || typeof options.queues?.definitions !== 'object') {
       throw new ConfigurationError('createQueueClient() needs { queues } from defineQueues().');
     }
+    refuseUnknownOptions(options, CLIENT_OPTIONS, 'createQueueClient()');
+    if (options.prefix !== undefined && typeof options.prefix !== 'string') throw new ConfigurationError(`prefix must be a string; got ${typeof options.prefix}.`);
     const producerTimeout = options.producerTimeout ?? 2000;
     const maxPayloadBytes = options.maxPayloadBytes ?? 1024 * 1024;
     if (!Number.isInteger(producerTimeout) || producerTimeout <= 0) throw new ConfigurationError(`producerTimeout must be a positive whole number of ms; got ${producerTimeout}.`);

@@ -1,5 +1,6 @@
 import type { DefaultJobOptions } from 'bullmq';
 import { ConfigurationError } from '../errors';
+import { refuseUnknownOptions } from '../known-options';
 import { checkJobOptions } from './job-options';
 import { isStandardSchema, type StandardSchemaV1 } from './standard-schema';
 
@@ -117,6 +118,7 @@ export function defineQueues<const Definitions extends QueueDefinitions>(
   if (queueNames.length === 0) {
     throw new ConfigurationError('defineQueues() needs at least one queue, e.g. defineQueues({ email: { jobs: { welcome: job<{ to: string }>() } } }).');
   }
+  refuseUnknownOptions(options, ['defaults'], 'defineQueues() options');
   checkJobOptions(options.defaults ?? {}, 'defineQueues() options.defaults', ConfigurationError);
   for (const queue of queueNames) {
     checkName(queue, 'Queue name');
@@ -124,11 +126,15 @@ export function defineQueues<const Definitions extends QueueDefinitions>(
     if (typeof definition !== 'object' || definition === null || typeof definition.jobs !== 'object' || definition.jobs === null) {
       throw new ConfigurationError(`Queue "${queue}" needs a jobs object, e.g. { jobs: { send: job<{ to: string }>() } }.`);
     }
+    refuseUnknownOptions(definition, ['jobs', 'defaults'], `queues.${queue}`);
     const jobNames = Object.keys(definition.jobs);
     if (jobNames.length === 0) throw new ConfigurationError(`Queue "${queue}" declares no jobs; add at least one under jobs.`);
     checkJobOptions(definition.defaults ?? {}, `queues.${queue}.defaults`, ConfigurationError);
     for (const name of jobNames) {
       checkName(name, `Job name in queue "${queue}"`);
+      if (typeof definition.jobs[name] !== 'object' || definition.jobs[name] === null) {
+        throw new ConfigurationError(`queues.${queue}.jobs.${name} must come from job(), e.g. job<{ to: string }>().`);
+      }
       checkJobOptions(definition.jobs[name]!.defaults ?? {}, `queues.${queue}.jobs.${name} defaults`, ConfigurationError);
       const schema = definition.jobs[name]!.schema;
       if (schema !== undefined && !isStandardSchema(schema)) {
