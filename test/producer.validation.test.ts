@@ -85,6 +85,14 @@ describe('producer input validation (before Redis is touched)', () => {
     }
   });
 
+  it('addBulk refuses something that is not an array of entries with a typed error', async () => {
+    for (const [jobs, mentions] of [['x', 'takes an array'], [[null], 'entry 0 must be an object'], [[{ queue: 'email', name: 'digest', data: { userId: 1 } }, 7], 'entry 1 must be an object']] as const) {
+      const error = await refusal(() => producer.addBulk(jobs as never));
+      expect(error, JSON.stringify(jobs)).to.be.instanceOf(InvalidJobOptionsError);
+      expect(error.message).to.include(mentions);
+    }
+  });
+
   it('addBulk refuses the whole batch, naming the bad entry', async () => {
     const error = await refusal(() => producer.addBulk([
       { queue: 'email', name: 'digest', data: { userId: 1 } },

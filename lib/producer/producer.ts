@@ -158,6 +158,9 @@ export class Producer<Queues extends QueueSet = QueueSet> {
    * Every entry is checked, validated and passed through the hooks before any is sent.
    */
   async addBulk(jobs: ReadonlyArray<BulkJob<Queues>>): Promise<Array<BulkEnqueuedJob<Queues>>> {
+    if (!Array.isArray(jobs)) throw new InvalidJobOptionsError('addBulk() takes an array of { queue, name, data, options? }.');
+    const malformed = jobs.findIndex((entry) => typeof entry !== 'object' || entry === null || Array.isArray(entry));
+    if (malformed >= 0) throw new InvalidJobOptionsError(`addBulk() entry ${malformed} must be an object { queue, name, data, options? }.`);
     const checked = jobs.map((entry, index) =>
       this.check(entry.queue, entry.name, entry.data, entry.options, `addBulk() entry ${index} ("${entry.queue}", "${entry.name}")`));
     const prepared: PreparedJob[] = [];
