@@ -70,7 +70,7 @@ describe('workers: graceful shutdown', () => {
 
     release();
     const report = await closing;
-    expect(report).to.deep.equal({ abandoned: [] });
+    expect(report).to.deep.equal({ abandoned: [], clean: true });
     expect(await state(client, active.id!), 'the active job').to.equal('completed');
     expect(await state(client, waiting.id!), 'a job added after close()').to.equal('waiting');
     expect(workerClosed(), 'BullMQ worker closed').to.equal(true);
@@ -94,7 +94,7 @@ describe('workers: graceful shutdown', () => {
     const signal = await started;
 
     const report: Awaited<ReturnType<WorkerGroup['close']>> = await group.close();
-    expect(report).to.deep.equal({ abandoned: [`echo/${job.id}`] });
+    expect(report).to.deep.equal({ abandoned: [`echo/${job.id}`], clean: false });
     expect(workerClosed(), 'BullMQ worker closed when close() resolves').to.equal(true);
     expect(signal?.aborted, "the handler's signal is aborted").to.equal(true);
     await returned;

@@ -1,4 +1,5 @@
 import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { QueueClient } from '../client';
 import type { QueueNameOf, QueueSet } from '../definition/define';
 import { ConfigurationError } from '../errors';
@@ -115,6 +116,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
         return await route(job, token, signal);
       } finally {
         forgetExpired(ended, worker.opts.lockDuration!);
+        ended.delete(job.id!); // re-inserted, so the map stays in order of time
         ended.set(job.id!, Date.now());
       }
     };
@@ -152,6 +154,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
   };
 
   async function shutDown(): Promise<ShutdownReport> {
+    const started = Date.now();
     const graceful = Promise.all([...workers.values()].map((worker) => worker.close())).then(() => 'finished' as const);
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {
@@ -159,13 +162,16 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     });
     const outcome = await Promise.race([graceful, deadline]);
     clearTimeout(timer);
-    const reachable = connection.status === 'ready';
+    // Ask Redis rather than trust the connection's status: a dropped socket may not have been noticed yet.
+    const pingTimeout = Math.max(100, Math.min(1000, shutdownTimeout - (Date.now() - started)));
+    const reachable = await answersPing(connection, pingTimeout);
     const abandoned = outcome === 'deadline'
       ? [...registries].flatMap(({ queue }) => [...new Set([...active.get(queue)!, ...unwritten.get(queue)!.keys()])].map((id) => `${queue}/${id}`))
       : [];
     if (!reachable) {
       const { host = '127.0.0.1', port = 6379, path } = connection.options;
-      const reason = client.connections.lastConnectionError?.message ?? `connection ${connection.status}`;
+      const lastError = client.connections.lastConnectionError?.message;
+      const reason = `no answer to PING within ${pingTimeout} ms${lastError ? `; last error: ${lastError}` : ''}`;
       client.logger.error(`[queuewire] shutdown: Redis at ${path ?? `${host}:${port}`} is unreachable (${reason}); the outcome of this worker's jobs could not be confirmed.`);
     }
     if (outcome === 'deadline') {
@@ -232,6 +238,19 @@ function checkRegistries<Queues extends QueueSet>(client: QueueClient<Queues>, r
     seen.add(registry.queue);
   }
   return [...registries];
+}
+
+async function answersPing(redis: Redis, timeout: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeout);
+  });
+  try {
+    // A PING queued while reconnecting is rejected when the connection is released: handled here.
+    return await Promise.race([redis.ping().then(() => true, () => false), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 // Drops jobs that ended longer than a lock ago: had their outcome never been written (BullMQ emits no

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RedisServer } from './redis-server';
+import { RedisServer, type RedisServerOptions } from './redis-server';
 
 /** A prefix no other test uses, so tests sharing a server never see each other's keys. */
 export function uniquePrefix(): string {
@@ -10,13 +10,13 @@ export function uniquePrefix(): string {
  * Starts a private redis-server before the enclosing `describe` and stops it after. Returns a getter,
  * since the server exists only once `before` has run.
  */
-export function useRedisServer(extraArgs: string[] = []): () => RedisServer {
+export function useRedisServer(extraArgs: string[] = [], options: RedisServerOptions = {}): () => RedisServer {
   let server: RedisServer | undefined;
   before(async () => {
-    server = await RedisServer.start(extraArgs);
+    server = await RedisServer.start(extraArgs, options);
   });
   after(async () => {
-    await server?.stop();
+    await server?.destroy();
   });
   return () => {
     if (!server) throw new Error('useRedisServer(): the server starts in before(); use it inside tests or hooks.');
