@@ -56,6 +56,8 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
   readonly connections: Connections;
   /** @internal How `startWorkers` reports this process's workers to `health()`. */
   readonly localWorkers = new Set<() => LocalWorkerHealth[]>();
+  /** @internal The `close()` of each worker group started on this client, run first by `close()`. */
+  readonly localWorkerGroups = new Set<() => Promise<unknown>>();
   private readonly handles = new Map<string, Queue>();
   private bus: EventBus<Queues> | undefined;
   private closing: Promise<void> | undefined;
@@ -154,11 +156,14 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
   }
 
   /**
-   * Closes the event bus, the queue handles and then the connections queuewire opened (never an
-   * ioredis instance you passed in). Idempotent; resolves when everything is closed.
+   * Closes the worker groups started on this client (gracefully, as their own `close()`), the event
+   * bus, the queue handles and then the connections queuewire opened (never an ioredis instance you
+   * passed in). Idempotent; resolves when everything is closed.
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      // Worker groups first: they let active jobs finish and need the connections to store results.
+      await Promise.allSettled([...this.localWorkerGroups].map((closeGroup) => closeGroup()));
       await this.bus?.close();
       await Promise.allSettled([...this.handles.values()].map((handle) => handle.close()));
       await this.connections.close();

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { QueueClient } from '../client';
 import type { QueueNameOf, QueueSet } from '../definition/define';
 import { ConfigurationError } from '../errors';
+import { refuseUnknownOptions } from '../known-options';
 import { isHandlerRegistry, type HandlerRegistry } from './handlers';
 import type { LocalWorkerHealth } from '../connection/health';
 import { routeJobs } from './job-router';
@@ -88,6 +89,10 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     throw new ConfigurationError(`shutdownTimeout must be a whole number of ms >= 0; got ${shutdownTimeout}.`);
   }
   const recovery = resolveStalledRecovery(options);
+  refuseUnknownOptions(options, START_OPTIONS, 'startWorkers()');
+  if (handleSignals && signalOwner() !== undefined) {
+    throw new ConfigurationError('startWorkers(): another worker group of this process already handles SIGTERM/SIGINT, and on a signal each would exit the process while the other\'s jobs still run. Pass every registry to one startWorkers() call, or set handleSignals: false and close the groups yourself.');
+  }
 
   // One command connection for all workers; each Worker adds its own blocking connection for fetching.
   const connection = client.connections.openBlocking('worker');
@@ -187,6 +192,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     }
     removeSignalHandlers();
     client.localWorkers.delete(reportHealth);
+    client.localWorkerGroups.delete(close);
     await client.connections.release(connection);
     return { abandoned, clean: outcome === 'finished' && reachable };
   }
@@ -211,13 +217,36 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
   function removeSignalHandlers(): void {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    releaseSignals(close);
   }
   if (handleSignals) {
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
+    claimSignals(close);
   }
+  // client.close() closes this group first, so its connections are not pulled from under active jobs.
+  client.localWorkerGroups.add(close);
 
   return { workers, close };
+}
+
+const START_OPTIONS = ['client', 'handlers', 'concurrency', 'shutdownTimeout', 'handleSignals', 'exitOnConnectionLoss', 'lockDuration', 'stalledInterval', 'maxStalledCount'];
+
+// Signals belong to the process, not to one group, so the owner is recorded on the process itself
+// (under a registry symbol, so two copies of queuewire in one process see the same owner).
+const SIGNAL_OWNER = Symbol.for('queuewire.signalOwner');
+type SignalOwned = { [SIGNAL_OWNER]?: unknown };
+
+function signalOwner(): unknown {
+  return (process as SignalOwned)[SIGNAL_OWNER];
+}
+
+function claimSignals(owner: unknown): void {
+  (process as SignalOwned)[SIGNAL_OWNER] = owner;
+}
+
+function releaseSignals(owner: unknown): void {
+  if (signalOwner() === owner) delete (process as SignalOwned)[SIGNAL_OWNER];
 }
 
 function checkRegistries<Queues extends QueueSet>(client: QueueClient<Queues>, registries: ReadonlyArray<HandlerRegistry<Queues, any>>): HandlerRegistry<Queues, any>[] {
