@@ -123,12 +123,17 @@ export class StreamReader {
       return [];
     }
     const ids = healthy.map((key) => this.positions.get(key)!.id);
-    const woke = await this.connection.xread('COUNT', 1, 'BLOCK', this.options.blockTimeout, 'STREAMS', ...healthy, ...ids).catch((error: Error) => {
+    const woke = (await this.connection.xread('COUNT', this.options.batchSize, 'BLOCK', this.options.blockTimeout, 'STREAMS', ...healthy, ...ids).catch((error: Error) => {
       // A key turned into something else since the last read: the script finds out which, per key.
-      if (error.message.startsWith('WRONGTYPE')) return 'recheck';
+      if (error.message.startsWith('WRONGTYPE')) return 'recheck' as const;
       throw error;
-    });
-    return woke ? this.readBacklog() : [];
+    })) as Array<[string, Array<[string, string[]]>]> | 'recheck' | null;
+    if (woke === 'recheck') return this.readBacklog();
+    // The script just found nothing after our positions, so what the blocking read returns follows them
+    // directly and is handed out as is, saving a round trip on the latency path. (A gap here would need
+    // more entries than the stream's cap written within that one round trip.) The next call starts
+    // with the script again, which checks for gaps whatever happened meanwhile.
+    return (woke ?? []).map(([key, entries]) => ({ key, entries }));
   }
 
   private async readBacklog(): Promise<StreamBatch[]> {
