@@ -10,26 +10,17 @@ import type { StandardSchemaV1 } from '../definition/standard-schema';
  * its result. Jobs that can never succeed fail at once, without retries, with a message that says why:
  * a name with no handler, data its schema refuses, or a result JSON cannot carry unchanged.
  *
- * Declared with three parameters so BullMQ passes the abort signal (it checks the arity).
- * `abandoned` is aborted when a shutdown passes its deadline with jobs still running.
+ * Declared with three parameters so BullMQ passes the job's abort signal (it checks the arity); the
+ * handler gets that signal, which BullMQ aborts when the job is cancelled, and which a shutdown past its
+ * deadline aborts through `worker.cancelAllJobs()`.
  */
-export function routeJobs(registry: HandlerRegistry, active: Set<string>, abandoned: AbortSignal) {
+export function routeJobs(registry: HandlerRegistry, active: Set<string>) {
   const table = registry.handlers as Record<string, (job: Job, context: { signal: AbortSignal | undefined }) => Promise<unknown>>;
   const schemas = registry.schemas ?? {};
   return async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<unknown> => {
     const handler = Object.hasOwn(table, job.name) ? table[job.name] : undefined;
     if (!handler) {
       throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${registry.queue}". Known jobs: ${Object.keys(table).join(', ')}. Deploy a worker whose handlers include it.`);
-    }
-    // The handler's signal aborts when BullMQ cancels the job (`jobSignal`) or when a shutdown gives up
-    // on the jobs still running (`abandoned`), so it can stop work whose result will not be stored.
-    // Not AbortSignal.any(): combined with the worker-long `abandoned` signal it retains every job's
-    // signal on some Node versions (nodejs/node#55351); this listener is removed when the job ends.
-    const controller = new AbortController();
-    const forward = (event: Event): void => controller.abort((event.target as AbortSignal).reason);
-    for (const source of [jobSignal, abandoned]) {
-      if (source?.aborted) controller.abort(source.reason);
-      else source?.addEventListener('abort', forward, { once: true });
     }
     active.add(job.id!);
     try {
@@ -38,7 +29,7 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>, abando
       const schema = Object.hasOwn(schemas, job.name) ? schemas[job.name] : undefined;
       if (schema) job.data = await validInWorker(schema, job, registry.queue);
       guardProgress(job);
-      const result = await handler(job, { signal: controller.signal }).catch((thrown: unknown) => {
+      const result = await handler(job, { signal: jobSignal }).catch((thrown: unknown) => {
         throw asError(thrown, job.name);
       });
       // JSON has no undefined: a handler that returns nothing stores null, said plainly in the types.
@@ -50,8 +41,6 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>, abando
       }
       return stored;
     } finally {
-      abandoned.removeEventListener('abort', forward);
-      jobSignal?.removeEventListener('abort', forward);
       active.delete(job.id!);
     }
   };

@@ -108,14 +108,13 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
   // Jobs whose handler has returned but whose outcome BullMQ has not written yet (while Redis is away it
   // keeps retrying): still active in Redis, so a shutdown that gives up on them must name them too.
   const unwritten = new Map<string, Map<string, number>>();
-  const abandon = new AbortController();
   const workers = new Map<string, Worker>();
   for (const registry of registries) {
     const running = new Set<string>();
     active.set(registry.queue, running);
     const ended = new Map<string, number>();
     unwritten.set(registry.queue, ended);
-    const route = routeJobs(registry, running, abandon.signal);
+    const route = routeJobs(registry, running);
     const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
       try {
         return await route(job, token, signal);
@@ -187,7 +186,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
       // rather than failing because of a deploy), then abort the handlers' signal so they stop and the
       // pending close can finish. A handler that ignores its signal is not waited for past a second.
       await client.connections.release(connection);
-      abandon.abort(new Error(`Worker shutdown deadline of ${shutdownTimeout} ms passed; the job returns through stalled recovery.`));
+      for (const worker of workers.values()) worker.cancelAllJobs(`Worker shutdown deadline of ${shutdownTimeout} ms passed; the job returns through stalled recovery.`);
       await Promise.race([graceful, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     }
     removeSignalHandlers();
