@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { createQueueClient, handlers, startWorkers, WaitTimeoutError } from '../lib/index';
+import { createQueueClient, startWorkers, WaitTimeoutError } from '../lib/index';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
-import { queues } from './support/queues';
+import { echoHandlers, queues } from './support/queues';
 
 describe('event bus: waiting for one job', () => {
   const redis = useRedisServer();
@@ -15,13 +15,7 @@ describe('event bus: waiting for one job', () => {
       client,
       handleSignals: false,
       concurrency: 4,
-      handlers: [handlers(queues, 'echo', {
-        value: async (job) => job.data.value,
-        fail: async (job) => {
-          throw new Error(job.data.message);
-        },
-        slow: async (job) => ({ slept: job.data.ms }),
-      })],
+      handlers: [echoHandlers()],
     });
     cleanup(() => group.close());
     await client.events.ready();

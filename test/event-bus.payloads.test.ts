@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createQueueClient, handlers, startWorkers } from '../lib/index';
 import { nextEvent } from './support/bus-events';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
-import { queues } from './support/queues';
+import { echoHandlers, queues } from './support/queues';
 
 describe('event bus: event payloads and names', () => {
   const redis = useRedisServer();
@@ -15,11 +15,7 @@ describe('event bus: event payloads and names', () => {
       client,
       handleSignals: false,
       handlers: [
-        handlers(queues, 'echo', {
-          value: async (job) => job.data.value,
-          fail: async (job) => {
-            throw new Error(job.data.message);
-          },
+        echoHandlers({
           slow: async (job) => {
             await job.updateProgress({ percent: 50, stage: 'half' });
             await job.updateProgress(100);

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { createQueueClient, handlers, startWorkers } from '../lib/index';
 import { fixturePath, NodeChild } from './support/child-process';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
-import { queues } from './support/queues';
+import { echoHandlers, queues } from './support/queues';
 
 // What handlers return, of every JSON shape; each must reach a bus in another process unchanged.
 const values: unknown[] = [
@@ -45,11 +45,7 @@ describe('event bus: decoded results match what handlers returned', () => {
       client,
       handleSignals: false,
       handlers: [
-        handlers(queues, 'echo', {
-          value: async (job) => job.data.value,
-          fail: async (job) => {
-            throw new Error(job.data.message);
-          },
+        echoHandlers({
           slow: async (job) => {
             await job.updateProgress(25);
             await job.updateProgress({ step: 'resize', done: [1, 2], note: null });

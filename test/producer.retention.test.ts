@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createQueueClient, defineQueues, DEFAULT_RETENTION, handlers, job, startWorkers } from '../lib/index';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
 import { pollUntil } from './support/poll';
-import { queues } from './support/queues';
+import { echoHandlers, queues } from './support/queues';
 
 // A queue that keeps only the last 10 completed and 10 failed jobs.
 const churning = defineQueues({
@@ -22,11 +22,7 @@ describe('C30: bounded retention by default, on every add path', () => {
     const group = await startWorkers({
       client,
       handleSignals: false,
-      handlers: [handlers(queues, 'echo', {
-        value: async (job) => job.data.value,
-        fail: async (job) => { throw new Error(job.data.message); },
-        slow: async (job) => ({ slept: job.data.ms }),
-      })],
+      handlers: [echoHandlers()],
     });
     cleanup(() => group.close());
 

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { createQueueClient, handlers, startWorkers } from '../lib/index';
+import { createQueueClient, startWorkers } from '../lib/index';
 import { nextEvent } from './support/bus-events';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
-import { queues } from './support/queues';
+import { echoHandlers, queues } from './support/queues';
 
 class Receipt {
   constructor(readonly id: string) {}
@@ -33,13 +33,7 @@ describe('workers: results JSON cannot carry', () => {
     const group = await startWorkers({
       client,
       handleSignals: false,
-      handlers: [handlers(queues, 'echo', {
-        value: async (job) => unstorable[job.data.value as string]!.make(),
-        fail: async (job) => {
-          throw new Error(job.data.message);
-        },
-        slow: async (job) => ({ slept: job.data.ms }),
-      })],
+      handlers: [echoHandlers({ value: async (job) => unstorable[job.data.value as string]!.make() })],
     });
     cleanup(() => group.close());
     await client.events.ready();
@@ -73,12 +67,10 @@ describe('workers: what handlers throw and report', () => {
     const group = await startWorkers({
       client,
       handleSignals: false,
-      handlers: [handlers(queues, 'echo', {
+      handlers: [echoHandlers({
         value: async (job) => {
           throw thrown[job.data.value as string];
         },
-        fail: async () => undefined as never,
-        slow: async (job) => ({ slept: job.data.ms }),
       })],
     });
     cleanup(() => group.close());
@@ -98,14 +90,12 @@ describe('workers: what handlers throw and report', () => {
     const group = await startWorkers({
       client,
       handleSignals: false,
-      handlers: [handlers(queues, 'echo', {
+      handlers: [echoHandlers({
         value: async (job) => {
           await job.updateProgress({ stage: 'parse', done: 1 });
           await job.updateProgress({ at: new Date(0) } as never);
           return 'unreachable';
         },
-        fail: async () => undefined as never,
-        slow: async (job) => ({ slept: job.data.ms }),
       })],
     });
     cleanup(() => group.close());

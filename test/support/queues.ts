@@ -1,4 +1,4 @@
-import { defineQueues, job } from '../../lib/index';
+import { defineQueues, handlers, job, type HandlerMap } from '../../lib/index';
 
 /** The definition most tests share: two queues, results of several shapes. */
 export const queues = defineQueues({
@@ -19,3 +19,18 @@ export const queues = defineQueues({
 });
 
 export type TestQueues = typeof queues;
+
+/**
+ * The `echo` queue's usual handlers — `value` returns its value, `fail` throws its message, `slow`
+ * returns `{ slept: ms }` at once — with any of them replaced by `overrides`.
+ */
+export function echoHandlers(overrides: Partial<HandlerMap<TestQueues, 'echo'>> = {}) {
+  return handlers(queues, 'echo', {
+    value: async (job) => job.data.value,
+    fail: async (job) => {
+      throw new Error(job.data.message);
+    },
+    slow: async (job) => ({ slept: job.data.ms }),
+    ...overrides,
+  });
+}
