@@ -3,32 +3,26 @@ import { createQueueClient, handlers, startWorkers } from '../lib/index';
 import { nextEvent } from './support/bus-events';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
 import { echoHandlers, queues } from './support/queues';
+import { servedClient } from './support/served-client';
 
 describe('event bus: event payloads and names', () => {
   const redis = useRedisServer();
   const cleanup = useCleanup();
 
   async function start() {
-    const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix() });
-    cleanup(() => client.close());
-    const group = await startWorkers({
-      client,
-      handleSignals: false,
-      handlers: [
-        echoHandlers({
-          slow: async (job) => {
-            await job.updateProgress({ percent: 50, stage: 'half' });
-            await job.updateProgress(100);
-            return { slept: job.data.ms };
-          },
-        }),
-        handlers(queues, 'email', {
-          welcome: async (job) => ({ messageId: `m-${job.data.to}` }),
-          digest: async () => undefined,
-        }),
-      ],
-    });
-    cleanup(() => group.close());
+    const { client } = await servedClient(redis().url, cleanup, [
+      echoHandlers({
+        slow: async (job) => {
+          await job.updateProgress({ percent: 50, stage: 'half' });
+          await job.updateProgress(100);
+          return { slept: job.data.ms };
+        },
+      }),
+      handlers(queues, 'email', {
+        welcome: async (job) => ({ messageId: `m-${job.data.to}` }),
+        digest: async () => undefined,
+      }),
+    ]);
     return client;
   }
 

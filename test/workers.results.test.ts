@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { createQueueClient, startWorkers } from '../lib/index';
 import { nextEvent } from './support/bus-events';
-import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
+import { useCleanup, useRedisServer } from './support/harness';
+import { servedClient } from './support/served-client';
 import { echoHandlers, queues } from './support/queues';
 
 class Receipt {
@@ -28,15 +28,7 @@ describe('workers: results JSON cannot carry', () => {
   const cleanup = useCleanup();
 
   it('C46: a handler returning a value JSON cannot carry fails the job at once, unrecoverably, naming the value', async () => {
-    const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix() });
-    cleanup(() => client.close());
-    const group = await startWorkers({
-      client,
-      handleSignals: false,
-      handlers: [echoHandlers({ value: async (job) => unstorable[job.data.value as string]!.make() })],
-    });
-    cleanup(() => group.close());
-    await client.events.ready();
+    const { client } = await servedClient(redis().url, cleanup, [echoHandlers({ value: async (job) => unstorable[job.data.value as string]!.make() })]);
 
     for (const [kind, { reason }] of Object.entries(unstorable)) {
       const failed = nextEvent(client.events, 'echo:failed', ({ jobId }) => jobId === kind);
@@ -62,19 +54,11 @@ describe('workers: what handlers throw and report', () => {
 
   it('a thrown non-Error (null, a string, an object) fails the job with a message saying what was thrown, never leaves it active', async () => {
     const thrown: Record<string, unknown> = { 'null': null, text: 'out of stock', object: { code: 42 } };
-    const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix() });
-    cleanup(() => client.close());
-    const group = await startWorkers({
-      client,
-      handleSignals: false,
-      handlers: [echoHandlers({
+    const { client } = await servedClient(redis().url, cleanup, [echoHandlers({
         value: async (job) => {
           throw thrown[job.data.value as string];
         },
-      })],
-    });
-    cleanup(() => group.close());
-    await client.events.ready();
+      })]);
     const expected: Record<string, string> = { 'null': 'null', text: 'out of stock', object: '{"code":42}' };
     for (const kind of Object.keys(thrown)) {
       const failed = nextEvent(client.events, 'echo:failed', ({ jobId }) => jobId === kind);
@@ -85,21 +69,13 @@ describe('workers: what handlers throw and report', () => {
   });
 
   it('C46: progress JSON would alter is refused where the handler reports it; plain progress reaches the bus as sent', async () => {
-    const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix() });
-    cleanup(() => client.close());
-    const group = await startWorkers({
-      client,
-      handleSignals: false,
-      handlers: [echoHandlers({
+    const { client } = await servedClient(redis().url, cleanup, [echoHandlers({
         value: async (job) => {
           await job.updateProgress({ stage: 'parse', done: 1 });
           await job.updateProgress({ at: new Date(0) } as never);
           return 'unreachable';
         },
-      })],
-    });
-    cleanup(() => group.close());
-    await client.events.ready();
+      })]);
     const progress = nextEvent(client.events, 'echo:progress');
     const failed = nextEvent(client.events, 'echo:failed');
     await client.producer.add('echo', 'value', { value: 1 });
