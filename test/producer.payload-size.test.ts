@@ -49,6 +49,10 @@ describe('C20: payload size limit at enqueue', () => {
       expect(stored!.data).to.deep.equal(data);
     }
     await refusal(() => client.producer.add('echo', 'value', { value: `${exactly.value}y` }));
-    expect(await client.queue('echo').count()).to.equal(2);
+    // Control characters grow sixfold once escaped (\u0001): the size is that of the encoding.
+    const escaped = await refusal(() => client.producer.add('echo', 'value', { value: '\u0001'.repeat(340) }));
+    expect(escaped.bytes).to.equal(340 * 6 + '{"value":""}'.length);
+    await client.producer.add('echo', 'value', { value: '\u0001'.repeat(300) });
+    expect(await client.queue('echo').count()).to.equal(3);
   });
 });

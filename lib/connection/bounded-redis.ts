@@ -7,24 +7,40 @@ import { QueueUnavailableError } from '../errors';
  * failure to reach Redis into `QueueUnavailableError`. Other errors (say, a job hash that cannot be
  * decoded) pass through unchanged: calling them "unavailable" would send the reader the wrong way.
  */
-export async function withinRedisTimeout<Result>(connections: Connections, timeout: number, work: () => Promise<Result>): Promise<Result> {
+export function withinRedisTimeout<Result>(connections: Connections, timeout: number, work: () => Promise<Result>): Promise<Result> {
+  // The common case, a ready connection, skips the wait for it: no extra promise, turn or timer.
+  if (connections.producer.status === 'ready') return bounded(connections, timeout, timeout, work);
   const started = Date.now();
-  await connections.waitForProducer(timeout);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
+  return connections.waitForProducer(timeout).then(() => bounded(connections, timeout, Math.max(1, timeout - (Date.now() - started)), work));
+}
+
+function bounded<Result>(connections: Connections, timeout: number, remaining: number, work: () => Promise<Result>): Promise<Result> {
+  return new Promise<Result>((resolve, reject) => {
     // The connection was ready and the work sent: past the deadline its outcome is unknown, not "refused".
-    timer = setTimeout(() => reject(connections.unanswered(timeout)), Math.max(1, timeout - (Date.now() - started)));
+    const timer = setTimeout(() => reject(connections.unanswered(timeout)), remaining);
+    const settle = (error: unknown): void => {
+      clearTimeout(timer);
+      reject(asUnavailable(connections, timeout, error));
+    };
+    let pending: Promise<Result>;
+    try {
+      pending = work();
+    } catch (error) {
+      settle(error);
+      return;
+    }
+    pending.then((result) => {
+      clearTimeout(timer);
+      resolve(result);
+    }, settle);
   });
-  try {
-    return await Promise.race([work(), deadline]);
-  } catch (error) {
-    if (error instanceof QueueUnavailableError) throw error;
-    if (connections.producer.status === 'ready' && !isConnectionError(error)) throw error;
-    // With no offline queue, a command issued on a dead connection fails before it is written.
-    throw isUnsent(error) ? connections.unavailable(timeout, error) : connections.unanswered(timeout, error);
-  } finally {
-    clearTimeout(timer);
-  }
+}
+
+function asUnavailable(connections: Connections, timeout: number, error: unknown): unknown {
+  if (error instanceof QueueUnavailableError) return error;
+  if (connections.producer.status === 'ready' && !isConnectionError(error)) return error;
+  // With no offline queue, a command issued on a dead connection fails before it is written.
+  return isUnsent(error) ? connections.unavailable(timeout, error) : connections.unanswered(timeout, error);
 }
 
 function isUnsent(error: unknown): boolean {

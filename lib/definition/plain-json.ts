@@ -12,7 +12,62 @@ import { isPlainObject } from './job-options';
  * word: symbol keys, and named (non-index) properties of arrays.
  */
 export function assertPlainJson(value: unknown, path: string): void {
-  visit(value, path, new Set());
+  if (plainJsonBound(value, 0, undefined) < 0) visit(value, path, new Set());
+}
+
+/**
+ * Like `assertPlainJson`, and also measures the value's JSON encoding in bytes: returns an upper bound
+ * of it when that bound is within `maxBytes` (the common case, a small payload), else the exact size.
+ * So the payload is serialised here only when it may be too large, not once more on every add.
+ */
+export function plainJsonBytes(value: unknown, path: string, maxBytes: number): number {
+  const bound = plainJsonBound(value, 0, undefined);
+  if (bound < 0) visit(value, path, new Set());
+  return bound >= 0 && bound <= maxBytes ? bound : Buffer.byteLength(JSON.stringify(value));
+}
+
+// The fast pass: no path strings, no error objects. Returns -1 at the first value `visit` would refuse
+// (then `visit` runs to say where and why), else an upper bound of the UTF-8 JSON size: a UTF-16 unit
+// encodes to at most 6 bytes (a control character as \u00XX), a number to at most 24 characters.
+// `ancestors` is created only below the first nested object, where cycles become possible.
+function plainJsonBound(value: unknown, depth: number, ancestors: Set<object> | undefined): number {
+  switch (typeof value) {
+    case 'string':
+      return value.length * 6 + 2;
+    case 'boolean':
+      return 5;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0) ? 24 : -1;
+    case 'object':
+      break;
+    default:
+      return -1;
+  }
+  if (value === null) return 4;
+  const object = value as object;
+  if (depth >= MAX_DEPTH || ancestors?.has(object)) return -1;
+  let bound = 2;
+  if (Array.isArray(object)) {
+    if (Object.getOwnPropertySymbols(object).length > 0 || Object.keys(object).length !== object.length) return -1;
+    (ancestors ??= new Set()).add(object);
+    for (let index = 0; index < object.length; index++) {
+      const size = plainJsonBound(object[index], depth + 1, ancestors);
+      if (size < 0) return -1;
+      bound += size + 1;
+    }
+  } else {
+    if (!isPlainObject(object) || typeof (object as { toJSON?: unknown }).toJSON === 'function') return -1;
+    if (Object.getOwnPropertySymbols(object).length > 0) return -1;
+    (ancestors ??= new Set()).add(object);
+    for (const key in object) {
+      if (!Object.hasOwn(object, key)) continue;
+      const size = plainJsonBound((object as Record<string, unknown>)[key], depth + 1, ancestors);
+      if (size < 0) return -1;
+      bound += key.length * 6 + 4 + size;
+    }
+  }
+  ancestors.delete(object);
+  return bound;
 }
 
 const MAX_DEPTH = 256;

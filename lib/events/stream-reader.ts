@@ -42,6 +42,17 @@ return out`;
 
 const COMMAND = 'queuewireReadEventsAfter';
 
+/** How soon after catching up the reader may block again without checking for trimmed entries (ms). */
+const GAP_CHECK_SKIP_MS = 20;
+/** BullMQ's default cap of a queue's events stream, and the smallest cap for which the skip is safe. */
+const BULLMQ_EVENTS_CAP = 10_000;
+const MIN_CAP_TO_SKIP = 2_000;
+
+// BullMQ keeps a queue's settings, its events cap among them, in `<prefix>:<queue>:meta`.
+function metaKeyOf(eventsKey: string): string {
+  return `${eventsKey.slice(0, -':events'.length)}:meta`;
+}
+
 type ReadReply = Array<[key: string, entries: Array<[string, string[]]>, entriesAdded: number, length: number, firstId: string] | [key: string, error: 'error', reason: string]>;
 type ReaderClient = Redis & { [COMMAND](numberOfKeys: number, ...args: Array<string | number>): Promise<ReadReply> };
 
@@ -56,8 +67,9 @@ interface Position {
  * Follows many Redis streams on one connection, from a pinned position, without losing track.
  *
  * While there is a backlog it reads with an atomic script that also tells whether entries were trimmed
- * before being read. Once caught up it blocks on `XREAD` for all streams at once, using the reply only
- * as a wake-up: the entries are then read by the script, so every entry passes the trim check.
+ * before being read. Once caught up it blocks on `XREAD` for all streams at once and hands out what
+ * that returns; before blocking again it re-runs the trim check unless it caught up moments ago, when
+ * no entry can have been trimmed unread (see `next`).
  */
 export class StreamReader {
   private readonly positions = new Map<string, Position>();
@@ -65,6 +77,10 @@ export class StreamReader {
   private readonly broken = new Set<string>();
   /** Keys that broke since the caller last asked, to be reported once each. */
   private newlyBroken: BrokenStream[] = [];
+  /** When the last blocking read returned less than a full batch (see `next`). */
+  private caughtUpAt: number | undefined;
+  /** The smallest events cap (MAXLEN) among the streams, read from BullMQ's queue meta at `pin`. */
+  private smallestCap = BULLMQ_EVENTS_CAP;
 
   constructor(
     private readonly connection: Redis,
@@ -77,10 +93,16 @@ export class StreamReader {
   /** Pins every stream at its newest entry, so that reading starts exactly after what exists now. */
   async pin(): Promise<void> {
     const pipeline = this.connection.pipeline();
-    for (const key of this.keys) pipeline.xrevrange(key, '+', '-', 'COUNT', 1).xinfo('STREAM', key);
+    for (const key of this.keys) pipeline.xrevrange(key, '+', '-', 'COUNT', 1).xinfo('STREAM', key).hget(metaKeyOf(key), 'opts.maxLenEvents');
     const replies = (await pipeline.exec()) ?? [];
+    // The skip in `next` relies on the cap being large; a queue configured with a small one keeps the
+    // check before every read.
+    this.smallestCap = Math.min(...this.keys.map((_, index) => {
+      const [error, cap] = replies[3 * index + 2] ?? [];
+      return error || cap === null || cap === undefined ? BULLMQ_EVENTS_CAP : Number(cap) || BULLMQ_EVENTS_CAP;
+    }));
     this.keys.forEach((key, index) => {
-      const [rangeError, entries] = replies[2 * index] ?? [];
+      const [rangeError, entries] = replies[3 * index] ?? [];
       if (rangeError) {
         if (!rangeError.message.startsWith('WRONGTYPE')) throw rangeError;
         this.markBroken(key, rangeError.message);
@@ -89,7 +111,7 @@ export class StreamReader {
       }
       const newest = (entries as Array<[string, string[]]>)[0];
       // XINFO fails on a stream that does not exist yet: nothing was ever added, so the count is 0.
-      const [infoError, info] = replies[2 * index + 1] ?? [];
+      const [infoError, info] = replies[3 * index + 1] ?? [];
       const sequence = infoError ? 0 : entriesAdded(info as unknown[]);
       this.positions.set(key, { id: newest ? newest[0] : '0-0', sequence });
     });
@@ -114,8 +136,17 @@ export class StreamReader {
    * Resolves with an empty list when none came. Positions move only through `advance`.
    */
   async next(): Promise<StreamBatch[]> {
-    const batches = await this.readBacklog();
-    if (batches.length > 0) return batches;
+    // Right after a blocking read that came back with less than a full batch, the reader was caught
+    // up a moment ago: entries can have been trimmed unread since only if more than the stream's cap
+    // (BullMQ keeps about 10 000 events) were added within GAP_CHECK_SKIP_MS, so the counter script
+    // is skipped and a steady flow of events costs one round trip each, as with QueueEvents. After a
+    // full batch, an error, a slow listener or a quiet spell, the script runs first again.
+    const caughtUpRecently = this.caughtUpAt !== undefined && this.smallestCap >= MIN_CAP_TO_SKIP && performance.now() - this.caughtUpAt < GAP_CHECK_SKIP_MS;
+    this.caughtUpAt = undefined;
+    if (!caughtUpRecently) {
+      const batches = await this.readBacklog();
+      if (batches.length > 0) return batches;
+    }
     const healthy = this.keys.filter((key) => !this.broken.has(key));
     if (healthy.length === 0) {
       // Nothing to block on: look again shortly, so a repaired key is noticed.
@@ -129,11 +160,12 @@ export class StreamReader {
       throw error;
     })) as Array<[string, Array<[string, string[]]>]> | 'recheck' | null;
     if (woke === 'recheck') return this.readBacklog();
-    // The script just found nothing after our positions, so what the blocking read returns follows them
-    // directly and is handed out as is, saving a round trip on the latency path. (A gap here would need
-    // more entries than the stream's cap written within that one round trip.) The next call starts
-    // with the script again, which checks for gaps whatever happened meanwhile.
-    return (woke ?? []).map(([key, entries]) => ({ key, entries }));
+    // The reader was caught up just before (the script found nothing after our positions, or a recent
+    // read was not full), so what the blocking read returns follows them directly and is handed out as
+    // is, saving a round trip on the latency path.
+    const batches = (woke ?? []).map(([key, entries]) => ({ key, entries }));
+    if (batches.length > 0 && batches.every(({ entries }) => entries.length < this.options.batchSize)) this.caughtUpAt = performance.now();
+    return batches;
   }
 
   private async readBacklog(): Promise<StreamBatch[]> {

@@ -6,7 +6,7 @@ import { ClosedError, InvalidJobOptionsError, PayloadTooLargeError, UnknownJobEr
 import type { EventBus } from '../events/event-bus';
 import { checkJobOptions, mergeJobOptions, type JobOptions } from '../definition/job-options';
 import { waitForJob } from './job-wait';
-import { assertPlainJson } from '../definition/plain-json';
+import { plainJsonBytes } from '../definition/plain-json';
 import { withinRedisTimeout } from '../connection/bounded-redis';
 import { validateJobData } from '../definition/validation';
 import type { BeforeAddHook } from './add-hooks';
@@ -100,8 +100,9 @@ export class Producer<Queues extends QueueSet = QueueSet> {
   // Defaults merged once per job name (retention ← root ← queue ← job), so a call only merges its own
   // options; shared by every per-request view.
   private readonly defaults: Map<string, JobOptions>;
-  // Adds made so far per job name, under this view's idempotency key (see idempotencyDeduplicationId).
-  private readonly ordinals = new Map<string, number>();
+  // Adds made so far per job name under this view's idempotency key (see idempotencyDeduplicationId);
+  // created by the first such add, as most requests carry no key.
+  private ordinals: Map<string, number> | undefined;
 
   /**
    * @internal Created by the client (`client.producer`) and by `withRequest`; `scope` and `defaults`
@@ -149,7 +150,8 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     options?: JobOptions,
   ): Promise<EnqueuedJob<Queues, Queue, Name>> {
     const checked = this.check(queue, name, data, options, `add("${queue}", "${name}")`);
-    return (await this.store(await this.complete(checked))) as EnqueuedJob<Queues, Queue, Name>;
+    const completed = this.complete(checked);
+    return (await this.store(completed instanceof Promise ? await completed : completed)) as EnqueuedJob<Queues, Queue, Name>;
   }
 
   /**
@@ -208,7 +210,7 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     // be removed by its retention, before a watch set up afterwards could see it.
     const knownId = prepared.options.jobId;
     const stopEarly = new AbortController();
-    const early = knownId === undefined ? undefined : waitForJob({ bus, handle, queue, jobId: knownId, timeout, signal: stopEarly.signal });
+    const early = knownId === undefined ? undefined : waitForJob({ bus, handle, redis: this.context.connections.producer, queue, jobId: knownId, timeout, signal: stopEarly.signal });
     early?.catch(() => undefined);
     let job: Awaited<ReturnType<typeof this.store>>;
     try {
@@ -219,7 +221,7 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     }
     if (early && job.id === knownId) return (await early) as JobResultOf<Queues, Queue, Name>;
     stopEarly.abort(new Error('The job was stored under another id.'));
-    return (await waitForJob({ bus, handle, queue, jobId: job.id!, timeout })) as JobResultOf<Queues, Queue, Name>;
+    return (await waitForJob({ bus, handle, redis: this.context.connections.producer, queue, jobId: job.id!, timeout })) as JobResultOf<Queues, Queue, Name>;
   }
 
   // The synchronous checks. Also takes the add's ordinal under an idempotency key, so ordinals follow
@@ -230,13 +232,13 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     if (!definition) throw new UnknownQueueError(String(queue), Object.keys(this.context.queues.definitions));
     const defaults = this.defaults.get(`${queue}\0${name}`);
     if (!defaults) throw new UnknownJobError(queue, String(name), Object.keys(definition.jobs));
-    assertPlainJson(data, 'data');
-    const bytes = Buffer.byteLength(JSON.stringify(data));
+    const bytes = plainJsonBytes(data, 'data', this.context.maxPayloadBytes);
     if (bytes > this.context.maxPayloadBytes) throw new PayloadTooLargeError(bytes, this.context.maxPayloadBytes, `The data of ${where}`);
     if (options !== undefined) checkJobOptions(options, `${where} options`);
     let deduplicationId: string | undefined;
     if (this.scope?.idempotencyKey !== undefined) {
       const key = `${queue}\0${name}`;
+      this.ordinals ??= new Map();
       const ordinal = (this.ordinals.get(key) ?? 0) + 1;
       this.ordinals.set(key, ordinal);
       deduplicationId = idempotencyDeduplicationId(this.scope.idempotencyKey, name, ordinal);
@@ -248,15 +250,25 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     };
   }
 
-  // The asynchronous part: the schema (async schemas allowed), then the hooks, then queuewire's options.
-  private async complete(job: CheckedJob): Promise<PreparedJob> {
-    const { queue, name, data, where } = job;
-    if (job.definition.schema) await validateJobData(job.definition.schema, data, { queue, name, where });
+  // The schema (async schemas allowed) and the hooks, then queuewire's options. Synchronous when the
+  // job has neither, as most do: an add then costs no extra promise and no extra turn.
+  private complete(job: CheckedJob): PreparedJob | Promise<PreparedJob> {
     const metadata: JobMetadata = { ...this.scope?.metadata };
     if (this.scope?.requestId !== undefined) metadata.requestId = this.scope.requestId;
+    if (!job.definition.schema && this.context.beforeAdd.length === 0) return this.prepare(job, metadata);
+    return this.validateAndHook(job, metadata).then(() => this.prepare(job, metadata));
+  }
+
+  private async validateAndHook(job: CheckedJob, metadata: JobMetadata): Promise<void> {
+    const { queue, name, data, where } = job;
+    if (job.definition.schema) await validateJobData(job.definition.schema, data, { queue, name, where });
     for (const hook of this.context.beforeAdd) {
       await hook({ queue, name, data, options: job.options, request: this.scope, metadata } as Parameters<BeforeAddHook>[0]);
     }
+  }
+
+  private prepare(job: CheckedJob, metadata: JobMetadata): PreparedJob {
+    const { queue, name, data, where } = job;
     const options: JobsOptions = { ...job.options };
     const encoded = encodeMetadata(metadata, where);
     if (encoded !== undefined) options.telemetry = { metadata: encoded };

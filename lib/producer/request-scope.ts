@@ -69,11 +69,10 @@ export function requestScopeReader<RequestType>(
     const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     const idempotencyKey = readIdempotencyKey(request);
     const metadata = readMetadata?.(request);
-    return {
-      requestId,
-      ...(idempotencyKey === undefined || idempotencyKey === '' ? {} : { idempotencyKey }),
-      ...(metadata === undefined ? {} : { metadata }),
-    };
+    const scope: { requestId: string; idempotencyKey?: string; metadata?: JobMetadata } = { requestId };
+    if (idempotencyKey !== undefined && idempotencyKey !== '') scope.idempotencyKey = idempotencyKey;
+    if (metadata !== undefined) scope.metadata = metadata;
+    return scope;
   };
 }
 

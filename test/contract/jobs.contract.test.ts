@@ -101,7 +101,7 @@ function contractCases(adapter: FrameworkAdapter, redis: () => RedisServer): voi
       return response.body.id as string;
     }
 
-    const finished = (jobId: string) => waitForJob({ bus: client.events, handle: client.queue('work'), queue: 'work', jobId, timeout: 5000 });
+    const finished = (jobId: string) => waitForJob({ bus: client.events, handle: client.queue('work'), redis: client.connections.producer, queue: 'work', jobId, timeout: 5000 });
 
     /** Resolves when the bus has relayed this progress value of the job (the test caused it). */
     function progressSeen(jobId: string, value: number): Promise<void> {
