@@ -10,6 +10,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, writeFi
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs as parseCommandLine } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as QueuewireApi from '../../dist/lib/index.js';
 import type { ContenderName } from './contenders/types.js';
@@ -33,67 +34,79 @@ interface Options {
   queuewireDist: string;
 }
 
+const USAGE = `Usage: npm run bench -- [options]   (or node bench/run-bench.js [options])
+
+  --smoke                  one short repetition of everything (seconds; no BENCHMARKS.md)
+  --reps N                 repetitions of each figure (default ${FULL.reps})
+  --only IDS               scenarios to run, comma-separated: ${SCENARIOS.map((scenario) => scenario.id).join(',')}
+  --contenders NAMES       comma-separated: ${ALL_CONTENDERS.join(',')}
+  --set NAME=VALUE         override one setting (repeatable); a list takes commas
+  --out FILE               raw samples as JSON (default bench/results/latest.json)
+  --markdown FILE          where the report goes (default BENCHMARKS.md)
+  --no-markdown            print the table only
+  --cpu-prof DIR           write a CPU profile of every measured process into DIR
+  --queuewire-dist DIR     a build of lib/ and middleware/ to measure instead of dist/
+  --help                   this text`;
+
 function parseArgs(argv: string[]): Options {
-  const smoke = argv.includes('--smoke');
-  const settings: Settings = { ...(smoke ? SMOKE : FULL) };
-  const options: Options = {
-    smoke,
-    settings,
-    only: undefined,
-    contenders: ALL_CONTENDERS,
-    out: path.join(benchDir, 'results', smoke ? 'smoke.json' : 'latest.json'),
-    markdown: smoke ? undefined : path.join(rootDir, 'BENCHMARKS.md'),
-    cpuProfDir: undefined,
-    queuewireDist: path.join(rootDir, 'dist'),
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = (): string => {
-      const next = argv[++i];
-      if (next === undefined) throw new Error(`${arg} needs a value`);
-      return next;
-    };
-    switch (arg) {
-      case '--smoke':
-        break;
-      case '--reps':
-        settings.reps = Number(value());
-        break;
-      case '--only':
-        options.only = value().split(',');
-        break;
-      case '--contenders':
-        options.contenders = value().split(',') as ContenderName[];
-        break;
-      case '--set': {
-        const [key, raw] = value().split('=');
-        if (!key || raw === undefined || !(key in settings)) throw new Error(`--set: unknown setting "${key}"; known: ${Object.keys(settings).join(', ')}`);
-        (settings as unknown as Record<string, unknown>)[key] = raw.includes(',') ? raw.split(',').map(Number) : Array.isArray(settings[key as keyof Settings]) ? [Number(raw)] : Number(raw);
-        break;
-      }
-      case '--out':
-        options.out = path.resolve(value());
-        break;
-      case '--markdown':
-        options.markdown = path.resolve(value());
-        break;
-      case '--no-markdown':
-        options.markdown = undefined;
-        break;
-      case '--cpu-prof':
-        options.cpuProfDir = path.resolve(value());
-        break;
-      case '--queuewire-dist':
-        options.queuewireDist = path.resolve(value());
-        break;
-      default:
-        throw new Error(`unknown argument ${arg}`);
-    }
+  const { values } = parseCommandLine({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      smoke: { type: 'boolean', default: false },
+      reps: { type: 'string' },
+      only: { type: 'string' },
+      contenders: { type: 'string' },
+      set: { type: 'string', multiple: true, default: [] },
+      out: { type: 'string' },
+      markdown: { type: 'string' },
+      'no-markdown': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
+      'queuewire-dist': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
   }
-  for (const contender of options.contenders) {
+  const smoke = values.smoke;
+  const settings: Settings = { ...(smoke ? SMOKE : FULL) };
+  if (values.reps !== undefined) settings.reps = positiveInteger('--reps', values.reps);
+  for (const assignment of values.set) applySetting(settings, assignment);
+  const contenders = (values.contenders?.split(',') ?? ALL_CONTENDERS) as ContenderName[];
+  for (const contender of contenders) {
     if (!ALL_CONTENDERS.includes(contender)) throw new Error(`unknown contender ${contender}; known: ${ALL_CONTENDERS.join(', ')}`);
   }
-  return options;
+  const only = values.only?.split(',');
+  for (const id of only ?? []) {
+    if (!SCENARIOS.some((scenario) => scenario.id === id)) throw new Error(`--only: unknown scenario "${id}"; known: ${SCENARIOS.map((scenario) => scenario.id).join(', ')}`);
+  }
+  return {
+    smoke,
+    settings,
+    only,
+    contenders,
+    out: values.out ? path.resolve(values.out) : path.join(benchDir, 'results', smoke ? 'smoke.json' : 'latest.json'),
+    markdown: values['no-markdown'] ? undefined : values.markdown ? path.resolve(values.markdown) : smoke ? undefined : path.join(rootDir, 'BENCHMARKS.md'),
+    cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : undefined,
+    queuewireDist: path.resolve(values['queuewire-dist'] ?? path.join(rootDir, 'dist')),
+  };
+}
+
+function positiveInteger(flag: string, raw: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} takes a whole number ≥ 1, not "${raw}"`);
+  return value;
+}
+
+function applySetting(settings: Settings, assignment: string): void {
+  const [key, raw] = assignment.split('=');
+  if (!key || raw === undefined || !(key in settings)) throw new Error(`--set: unknown setting "${key}"; known: ${Object.keys(settings).join(', ')}`);
+  const numbers = raw.split(',').map(Number);
+  if (numbers.some((number) => !Number.isFinite(number))) throw new Error(`--set ${key}: "${raw}" is not a number or a comma-separated list of numbers`);
+  (settings as unknown as Record<string, unknown>)[key] = Array.isArray(settings[key as keyof Settings]) ? numbers : numbers[0];
 }
 
 function versionOf(from: string, name: string): string {
@@ -125,7 +138,14 @@ function loadAverage(): string {
 }
 
 async function main(): Promise<void> {
-  const options = parseArgs(process.argv.slice(2));
+  let options: Options;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    // A mistyped flag is a usage error: say what was wrong and show the usage, not a stack.
+    console.error(`bench: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
   const { settings } = options;
   const scenarios = SCENARIOS.filter((scenario) => !options.only || options.only.includes(scenario.id));
   // Other work may rebuild dist/ while the bench runs: every queuewire process loads a copy taken now.
