@@ -67,7 +67,7 @@ describe('flows: req.queue.flow / producer.flow (parent and children across queu
 
   const keysOf = (client: QueueClient<typeof queues>, prefix: string): Promise<string[]> => client.connections.producer.keys(`${prefix}:*`);
 
-  it('C40: children in two queues run before their parent, whose handler reads their results (typed, with their ids)', async () => {
+  it('children in two queues run before their parent, whose handler reads their results (typed, with their ids)', async () => {
     const { client } = newClient();
     await serve(client);
     const completed = nextEvent(client.events, 'publish:completed');
@@ -96,7 +96,7 @@ describe('flows: req.queue.flow / producer.flow (parent and children across queu
     }
   });
 
-  it('C40: flows nest: a child that is a parent in turn runs after its own children', async () => {
+  it('flows nest: a child that is a parent in turn runs after its own children', async () => {
     const { client } = newClient();
     await serve(client);
     const completed = nextEvent(client.events, 'publish:completed');
@@ -111,7 +111,7 @@ describe('flows: req.queue.flow / producer.flow (parent and children across queu
     expect((await client.queue('publish').getJobLogs(flow.job.id!)).logs).to.deep.equal(['bundle scanned 2']);
   });
 
-  it('C40: a child refused by its schema, an unexpected child or an unknown job name throws a typed error and stores nothing', async () => {
+  it('a child refused by its schema, an unexpected child or an unknown job name throws a typed error and stores nothing', async () => {
     const { client, prefix } = newClient();
     // Redis is reachable, so what is refused below is refused by the checks, not by a missing connection.
     await client.connections.waitForProducer(2000);
@@ -146,7 +146,7 @@ describe('flows: req.queue.flow / producer.flow (parent and children across queu
     expect(await keysOf(client, prefix)).to.deep.equal([]);
   });
 
-  it('C40: beforeAdd hooks see every node, parents first; their metadata is stored with each job, and a refusal stores nothing', async () => {
+  it('beforeAdd hooks see every node, parents first; their metadata is stored with each job, and a refusal stores nothing', async () => {
     const seen: string[] = [];
     const { client, prefix } = newClient({
       beforeAdd: ({ queue, name, data, metadata }) => {
@@ -174,7 +174,7 @@ describe('flows: req.queue.flow / producer.flow (parent and children across queu
     expect(jobMetadata(await client.queue('publish').getJob(flow.job.id!))).to.deep.equal({ requestId: 'req-7', tenant: 'acme' });
   });
 
-  it('C40: a child that fails for good fails its parent with failParentOnFailure; without it the parent keeps waiting', async () => {
+  it('a child that fails for good fails its parent with failParentOnFailure; without it the parent keeps waiting', async () => {
     const { client } = newClient();
     await serve(client);
     const failedParent = nextEvent(client.events, 'publish:failed');
