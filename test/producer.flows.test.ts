@@ -1,7 +1,10 @@
 import { expect } from 'chai';
+import express from 'express';
+import request from 'supertest';
 import { z } from 'zod';
+import { queueErrorHandler, queueMiddleware } from '../middleware/express';
 import {
-  AddRefusedError, InvalidFlowError, UnknownJobError, ValidationError, childResults, createQueueClient, defineQueues, handlers, job,
+  AddRefusedError, ConfigurationError, InvalidFlowError, Producer, UnknownJobError, ValidationError, childResults, createQueueClient, defineQueues, handlers, job,
   jobMetadata, startWorkers, type QueueClient,
 } from '../lib/index';
 import { nextEvent } from './support/bus-events';
@@ -207,5 +210,43 @@ describe('flows: req.queue.flow / producer.flow (parent and children across queu
     }
     expect(await redis().clientCount()).to.equal(before);
     expect(await client.queue('publish').getJobCounts('waiting-children')).to.deep.equal({ 'waiting-children': 20 });
+  });
+
+  it('req.queue.flow in a route: 202 with the ids; a child its parent does not expect answers 400 QW_INVALID_FLOW; the request id travels with every job', async () => {
+    const { client, prefix } = newClient();
+    await client.connections.waitForProducer(2000);
+    const app = express();
+    app.use(express.json());
+    app.use(queueMiddleware(client));
+    app.post('/albums', async (req, res) => {
+      // req.queue is typed by the program's registered definition (none here): use this client's type.
+      const { job, children } = await (req.queue as unknown as Producer<typeof queues>).flow({
+        queue: 'publish', name: 'album', data: { title: req.body.title },
+        children: req.body.images.map((path: string) => ({ queue: 'resize', name: 'image', data: { path, width: 64 } })),
+      });
+      res.status(202).json({ id: job.id, children: children.map((child) => child.job.id) });
+    });
+    app.post('/broken', async (req, res) => {
+      await (req.queue as unknown as Producer).flow({ queue: 'publish', name: 'album', data: { title: 't' }, children: [{ queue: 'publish', name: 'album', data: { title: 'c' } }] });
+      res.status(202).end();
+    });
+    app.use(queueErrorHandler());
+
+    const refused = await request(app).post('/broken').send({}).expect(400);
+    expect(refused.body.error.code).to.equal('QW_INVALID_FLOW');
+    expect(await keysOf(client, prefix)).to.deep.equal([]);
+
+    const answer = await request(app).post('/albums').set('X-Request-Id', 'req-9').send({ title: 'Alps', images: ['a', 'b'] }).expect(202);
+    expect(answer.body.children).to.have.length(2);
+    expect(await client.queue('publish').getJobState(answer.body.id)).to.equal('waiting-children');
+    for (const id of answer.body.children) expect(jobMetadata(await client.queue('resize').getJob(id)).requestId).to.equal('req-9');
+  });
+
+  it('defineQueues refuses a .children() naming an undeclared queue or job name, and job().children() without refs', () => {
+    expect(() => defineQueues({ a: { jobs: { p: job<{ x: number }>().children({ b: 'c' }) } } }))
+      .to.throw(ConfigurationError, 'queues.a.jobs.p.children(): unknown queue "b"; declared queues: a.');
+    expect(() => defineQueues({ a: { jobs: { p: job<{ x: number }>().children({ a: 'q' }) } } }))
+      .to.throw(ConfigurationError, 'queues.a.jobs.p.children(): queue "a" has no job named "q"; declared: p.');
+    expect(() => job<{ x: number }>().children({})).to.throw(ConfigurationError, 'job().children() takes an object of queue → job name');
   });
 });

@@ -22,7 +22,10 @@ export type FlowNodeOf<Queues extends QueueSet, Queue extends QueueNameOf<Queues
   name: Name;
   data: JobDataOf<Queues, Queue, Name>;
   options?: FlowJobOptions;
-} & ([ChildJobsOf<Queues, Queue, Name>] extends [never]
+} & (string extends QueueNameOf<Queues>
+  // A producer without a registered definition (`QueueSet`): any tree, checked at run time only.
+  ? { children?: ReadonlyArray<FlowNodeOf<Queues, string, string>> }
+  : [ChildJobsOf<Queues, Queue, Name>] extends [never]
   ? { children?: never }
   : {
     /** Run before this job, in any order and in parallel; this job waits in `waiting-children` until they complete. */

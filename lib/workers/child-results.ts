@@ -39,7 +39,7 @@ export type ParentJobOf<Queues extends QueueSet, Queue extends QueueNameOf<Queue
  * The results of a parent's completed children, read in its handler: one entry per completed child,
  * `{ queue, id, result }`, typed from the parent's `.children()` declaration; in no particular order
  * (have children return what the parent needs to match them up). One Redis read (BullMQ's
- * `getChildrenValues`), also in sandboxed handlers.
+ * `getChildrenValues`, which BullMQ's sandboxed job proxies too).
  *
  * Only completed children are listed: a child that failed and was let go (`ignoreDependencyOnFailure`,
  * `removeDependencyOnFailure`, `continueParentOnFailure`) is not; `job.getIgnoredChildrenFailures()`

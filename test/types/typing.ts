@@ -11,7 +11,7 @@ import type { StandardSchemaV1 as SpecStandardSchema } from '@standard-schema/sp
 import * as v from 'valibot';
 import { z } from 'zod';
 import { createQueueClient, jobMetadata, type JobMetadata, type PendingJob, type StandardSchemaV1 } from '../../lib/index';
-import { childResults } from '../../lib/index';
+import { childResults, type Producer } from '../../lib/index';
 
 // ---- assertion helpers ----
 /** true when `Type` is `any` (only `any` makes `1 & Type` accept 0). */
@@ -294,6 +294,9 @@ export async function flows(): Promise<void> {
   // @ts-expect-error deduplication is not available in flows
   await flowClient.producer.flow({ queue: 'media', name: 'probe', data: { path: 'p' }, options: { deduplication: { id: 'x' } } });
 }
+// A producer without a registered definition (what req.queue is until you register one) takes any tree.
+declare const untypedProducer: Producer;
+export const untypedFlow = untypedProducer.flow({ queue: 'any', name: 'job', data: 1, children: [{ queue: 'other', name: 'child', data: 'x' }] });
 export const flowReports = handlers(flowQueues, 'reports', {
   assemble: async (job) => {
     for (const child of await childResults(job)) {
