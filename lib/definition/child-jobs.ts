@@ -30,17 +30,19 @@ export interface DeclaredJob<DataType, ResultType, ParsedType = DataType> extend
   children<const Refs extends ChildJobRefs>(refs: Refs): ParentJobDefinition<DataType, ResultType, ParsedType, Refs>;
 }
 
-/** Adds the `children()` method to a definition `job()` built; the definition itself is unchanged. */
+/**
+ * Adds the `children()` method to a definition `job()` built; not enumerable, so the definition still
+ * reads (and compares) as its plain data.
+ */
 export function declarable<Definition extends JobDefinition<any, any, any>>(definition: Definition): Definition & { children: DeclaredJob<any, any, any>['children'] } {
-  return Object.assign(definition, {
-    children: (refs: ChildJobRefs) => {
-      if (!isPlainObject(refs) || Object.keys(refs).length === 0 || !Object.values(refs).every((name) => typeof name === 'string')) {
-        throw new ConfigurationError('job().children() takes an object of queue → job name, e.g. .children({ media: \'thumbnail\' }).');
-      }
-      const { defaults, schema } = definition;
-      return Object.freeze({ ...(defaults ? { defaults } : {}), ...(schema ? { schema } : {}), childJobs: Object.freeze({ ...refs }) });
-    },
-  }) as never;
+  const children = (refs: ChildJobRefs): JobDefinition<any, any, any> => {
+    if (!isPlainObject(refs) || Object.keys(refs).length === 0 || !Object.values(refs).every((name) => typeof name === 'string')) {
+      throw new ConfigurationError('job().children() takes an object of queue → job name, e.g. .children({ media: \'thumbnail\' }).');
+    }
+    const { defaults, schema } = definition;
+    return Object.freeze({ ...(defaults ? { defaults } : {}), ...(schema ? { schema } : {}), childJobs: Object.freeze({ ...refs }) });
+  };
+  return Object.defineProperty(definition, 'children', { value: children, enumerable: false, configurable: true }) as never;
 }
 
 /** Refuses child refs that name an undeclared queue or job name, at `defineQueues` time. */
