@@ -4,7 +4,7 @@ import request from 'supertest';
 import { z } from 'zod';
 import { queueErrorHandler, queueMiddleware } from '../middleware/express';
 import {
-  AddRefusedError, ConfigurationError, InvalidFlowError, Producer, UnknownJobError, ValidationError, childResults, createQueueClient, defineQueues, handlers, job,
+  AddRefusedError, ConfigurationError, InvalidFlowError, Producer, QueueUnavailableError, UnknownJobError, ValidationError, childResults, createQueueClient, defineQueues, handlers, job,
   jobMetadata, startWorkers, type QueueClient,
 } from '../lib/index';
 import { nextEvent } from './support/bus-events';
@@ -248,5 +248,18 @@ describe('flows: req.queue.flow / producer.flow (parent and children across queu
     expect(() => defineQueues({ a: { jobs: { p: job<{ x: number }>().children({ a: 'q' }) } } }))
       .to.throw(ConfigurationError, 'queues.a.jobs.p.children(): queue "a" has no job named "q"; declared: p.');
     expect(() => job<{ x: number }>().children({})).to.throw(ConfigurationError, 'job().children() takes an object of queue → job name');
+  });
+
+  it('with Redis unreachable a flow rejects with QueueUnavailableError (not sent) within producerTimeout', async () => {
+    // Nothing listens on port 1: the connection never becomes ready.
+    const client = createQueueClient({ queues, connection: 'redis://127.0.0.1:1', prefix: uniquePrefix(), producerTimeout: 300 });
+    cleanup(() => client.close());
+    const started = Date.now();
+    const error = await client.producer.flow({
+      queue: 'publish', name: 'album', data: { title: 't' }, children: [{ queue: 'scan', name: 'virus', data: { path: 'p' } }],
+    }).catch((caught: unknown) => caught);
+    expect(error).to.be.instanceOf(QueueUnavailableError);
+    expect((error as QueueUnavailableError).outcome).to.equal('not-sent');
+    expect(Date.now() - started, 'ms until the rejection').to.be.below(1500);
   });
 });
