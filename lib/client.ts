@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { FlowProducer, Queue } from 'bullmq';
 import { Connections, type ConnectionInput } from './connection/connections';
 import type { QueueNameOf, QueueSet } from './definition/define';
 import { ConfigurationError } from './errors';
@@ -60,6 +60,7 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
   readonly localWorkerGroups = new Set<() => Promise<unknown>>();
   private readonly handles = new Map<string, Queue>();
   private bus: EventBus<Queues> | undefined;
+  private flows: FlowProducer | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(options: QueueClientOptions<Queues>) {
@@ -86,6 +87,7 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
       queues: this.queues,
       connections: this.connections,
       queueHandle: (queue) => this.queue(queue as QueueNameOf<Queues>),
+      flowProducer: () => this.flowProducer(),
       events: () => this.events as unknown as EventBus<QueueSet>,
       isClosed: () => this.closing !== undefined,
       timeout: producerTimeout,
@@ -144,6 +146,17 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
     return handle;
   }
 
+  // Created on the first flow, on the shared producer connection (BullMQ shares an ioredis instance it
+  // is given rather than opening its own), so flows add no connection.
+  private flowProducer(): FlowProducer {
+    if (!this.flows) {
+      this.flows = new FlowProducer({ connection: this.connections.producer, prefix: this.prefix });
+      // As for the queue handles: connection errors are handled where calls fail.
+      this.flows.on('error', () => undefined);
+    }
+    return this.flows;
+  }
+
   // Once per client, when Redis first answers: any policy but noeviction can silently lose jobs.
   private warnAboutEvictionPolicy(): void {
     const check = (): void => {
@@ -165,7 +178,7 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
       // Worker groups first: they let active jobs finish and need the connections to store results.
       await Promise.allSettled([...this.localWorkerGroups].map((closeGroup) => closeGroup()));
       await this.bus?.close();
-      await Promise.allSettled([...this.handles.values()].map((handle) => handle.close()));
+      await Promise.allSettled([...this.handles.values(), ...(this.flows ? [this.flows] : [])].map((handle) => handle.close()));
       await this.connections.close();
     })();
     return this.closing;

@@ -100,6 +100,14 @@ export class InvalidJobOptionsError extends QueuewireError {
   readonly code = 'QW_INVALID_JOB_OPTIONS';
 }
 
+/**
+ * A flow's tree is malformed: a node that is not `{ queue, name, data, options?, children? }`, or a
+ * child its parent's definition does not expect (see `.children()`). Nothing was added. HTTP 400.
+ */
+export class InvalidFlowError extends QueuewireError {
+  readonly code = 'QW_INVALID_FLOW';
+}
+
 /** Redis could not be reached within the producer's time bound. Safe to retry; maps to HTTP 503. */
 export class QueueUnavailableError extends QueuewireError {
   readonly code = 'QW_QUEUE_UNAVAILABLE';

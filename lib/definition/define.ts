@@ -3,6 +3,7 @@ import { ConfigurationError } from '../errors';
 import { refuseUnknownOptions } from '../known-options';
 import { checkJobOptions } from './job-options';
 import { isStandardSchema, type StandardSchemaV1 } from './standard-schema';
+import { checkChildJobs, declarable, type ChildJobRefs, type DeclaredJob } from './child-jobs';
 
 /**
  * Options a queue or job name applies to every job it creates unless the `add` call overrides them.
@@ -28,6 +29,8 @@ export interface JobDefinition<DataType = unknown, ResultType = unknown, ParsedT
   readonly defaults?: JobDefaults;
   /** The Standard Schema the data is validated with, at enqueue and again in the worker. */
   readonly schema?: StandardSchemaV1<DataType, ParsedType>;
+  /** The children it expects as the parent of a flow, declared with `.children()`. */
+  readonly childJobs?: ChildJobRefs;
   /** Phantom members carrying the types; never present at run time. */
   readonly [dataType]?: DataType;
   readonly [resultType]?: ResultType;
@@ -38,13 +41,13 @@ export interface JobDefinition<DataType = unknown, ResultType = unknown, ParsedT
  * A job name declared with a schema, whose handler returns nothing until `.returns<Result>()` says
  * otherwise (TypeScript cannot infer the schema and take the result type explicitly in one call).
  */
-export interface SchemaJobDefinition<InputType, OutputType> extends JobDefinition<InputType, void, OutputType> {
+export interface SchemaJobDefinition<InputType, OutputType> extends DeclaredJob<InputType, void, OutputType> {
   /**
    * Declares the handler's result type; the definition is otherwise unchanged (same object at run time).
    *
    * @example job(z.object({ path: z.string() })).returns<{ out: string }>()
    */
-  returns<ResultType>(): JobDefinition<InputType, ResultType, OutputType>;
+  returns<ResultType>(): DeclaredJob<InputType, ResultType, OutputType>;
 }
 
 /**
@@ -67,14 +70,14 @@ export function job<Schema extends StandardSchemaV1>(
  *
  * @example job<{ to: string }, { messageId: string }>({ attempts: 5 })
  */
-export function job<DataType, ResultType = void>(defaults?: JobDefaults): JobDefinition<DataType, ResultType>;
+export function job<DataType, ResultType = void>(defaults?: JobDefaults): DeclaredJob<DataType, ResultType>;
 export function job(schemaOrDefaults?: StandardSchemaV1 | JobDefaults, defaults?: JobDefaults): JobDefinition<any, any, any> {
-  if (!isStandardSchema(schemaOrDefaults)) return schemaOrDefaults ? { defaults: schemaOrDefaults } : {};
-  const definition: SchemaJobDefinition<unknown, unknown> = {
+  if (!isStandardSchema(schemaOrDefaults)) return declarable(schemaOrDefaults ? { defaults: schemaOrDefaults } : {});
+  const definition: SchemaJobDefinition<unknown, unknown> = declarable({
     schema: schemaOrDefaults,
     ...(defaults ? { defaults } : {}),
-    returns: () => definition as JobDefinition<any, any, any>,
-  };
+    returns: () => definition as never,
+  });
   return definition;
 }
 
@@ -141,6 +144,10 @@ export function defineQueues<const Definitions extends QueueDefinitions>(
         throw new ConfigurationError(`queues.${queue}.jobs.${name}: schema is not a Standard Schema (V1): pass a zod 4, valibot or arktype schema, or declare the type with job<Data>().`);
       }
     }
+  }
+  // Once every queue is known to be well formed: children may name queues declared further down.
+  for (const queue of queueNames) {
+    for (const name of Object.keys(definitions[queue]!.jobs)) checkChildJobs(definitions, queue, name);
   }
   return Object.freeze({ definitions, defaults: options.defaults ?? {} });
 }

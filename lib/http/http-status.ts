@@ -6,6 +6,7 @@ const statusByCode: Record<string, number> = {
   QW_UNKNOWN_JOB: 400,
   QW_UNSERIALIZABLE_VALUE: 400,
   QW_INVALID_JOB_OPTIONS: 400,
+  QW_INVALID_FLOW: 400,
   QW_VALIDATION_FAILED: 400,
   QW_INVALID_IDEMPOTENCY_KEY: 400,
   QW_ADD_REFUSED: 403, // or the status the hook's AddRefusedError carries

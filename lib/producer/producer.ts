@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Job, JobsOptions, Queue } from 'bullmq';
+import type { FlowProducer, Job, JobNode, JobsOptions, Queue } from 'bullmq';
 import type { Connections } from '../connection/connections';
 import { DEFAULT_RETENTION, type JobDataOf, type JobDefinition, type JobNameOf, type JobResultOf, type QueueNameOf, type QueueSet } from '../definition/define';
 import { ClosedError, InvalidJobOptionsError, PayloadTooLargeError, UnknownJobError, UnknownQueueError } from '../errors';
@@ -12,6 +12,7 @@ import { validateJobData } from '../definition/validation';
 import type { BeforeAddHook } from './add-hooks';
 import { encodeMetadata, type JobMetadata } from './job-metadata';
 import { idempotencyDeduplicationId, type RequestScope } from './request-scope';
+import { toBullFlow, walkFlow, type EnqueuedFlow, type FlowNodeOf, type PreparedFlowNode, type WalkedNode } from './flow';
 
 /** A job as `add` returns it: BullMQ's `Job`, typed by the definition, and whether it was already there. */
 export type EnqueuedJob<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> =
@@ -52,6 +53,8 @@ export interface ProducerContext {
   readonly queues: QueueSet;
   readonly connections: Connections;
   readonly queueHandle: (queue: string) => Queue;
+  /** BullMQ's FlowProducer of the client, on the same producer connection (created on first use). */
+  readonly flowProducer: () => FlowProducer;
   readonly events: () => EventBus<QueueSet>;
   readonly isClosed: () => boolean;
   /** Upper bound (ms) for any producer call to reach Redis. */
@@ -224,9 +227,42 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     return (await waitForJob({ bus, handle, redis: this.context.connections.producer, queue, jobId: job.id!, timeout })) as JobResultOf<Queues, Queue, Name>;
   }
 
+  /**
+   * Adds a flow: a parent job and the children it waits for, possibly across queues and several levels
+   * deep (BullMQ's FlowProducer), in one atomic step — all of its jobs are stored, or none. Children run
+   * first; the parent waits in `waiting-children` and runs once they all completed, reading their results
+   * with `childResults(job)`. A parent's children must be job names its definition expects
+   * (`job().children({ queue: 'jobName' })`), checked at compile time and again here.
+   *
+   * Every node is checked as `add` checks a job (queue and job name, plain JSON, size, options, schema,
+   * then the `beforeAdd` hooks, parents before children), and nothing is sent until all passed. Flows do
+   * not take part in a request's idempotency key, and refuse the `deduplication` option (see `FlowJobOptions`).
+   *
+   * @throws InvalidFlowError for a malformed tree or a child its parent does not expect; otherwise the
+   *   errors of `add`
+   * @throws QueueUnavailableError when Redis cannot take the flow within `producerTimeout`
+   */
+  async flow<Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>>(
+    tree: FlowNodeOf<Queues, Queue, Name>,
+  ): Promise<EnqueuedFlow<Job<JobDataOf<Queues, Queue, Name>, JobResultOf<Queues, Queue, Name>, Name>, Queues>> {
+    const checked = walkFlow(this.context.queues, tree, (node) => this.check(node.queue, node.name, node.data, node.options, node.where, false));
+    const prepared = await this.prepareFlow(checked);
+    const added = await this.reachRedis(() => this.context.flowProducer().add(toBullFlow(prepared)));
+    return enqueuedFlow(added) as EnqueuedFlow<Job<JobDataOf<Queues, Queue, Name>, JobResultOf<Queues, Queue, Name>, Name>, Queues>;
+  }
+
+  // Schema, hooks and queuewire's options for every node of a flow, one after another (parents first),
+  // so hooks see the nodes in a fixed order and the first refusal is the one reported.
+  private async prepareFlow(node: WalkedNode<CheckedJob>): Promise<PreparedFlowNode> {
+    const { queue, name, data, options } = await this.complete(node.checked);
+    const children: PreparedFlowNode[] = [];
+    for (const child of node.children) children.push(await this.prepareFlow(child));
+    return { queue, name, data, options, children };
+  }
+
   // The synchronous checks. Also takes the add's ordinal under an idempotency key, so ordinals follow
   // the order of the calls even when their async parts interleave.
-  private check(queue: string, name: string, data: unknown, options: JobOptions | undefined, where: string): CheckedJob {
+  private check(queue: string, name: string, data: unknown, options: JobOptions | undefined, where: string, underIdempotencyKey = true): CheckedJob {
     if (this.context.isClosed()) throw new ClosedError('This queue client is closed; create a new one to add jobs.');
     const definition = Object.hasOwn(this.context.queues.definitions, queue) ? this.context.queues.definitions[queue] : undefined;
     if (!definition) throw new UnknownQueueError(String(queue), Object.keys(this.context.queues.definitions));
@@ -236,7 +272,7 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     if (bytes > this.context.maxPayloadBytes) throw new PayloadTooLargeError(bytes, this.context.maxPayloadBytes, `The data of ${where}`);
     if (options !== undefined) checkJobOptions(options, `${where} options`);
     let deduplicationId: string | undefined;
-    if (this.scope?.idempotencyKey !== undefined) {
+    if (underIdempotencyKey && this.scope?.idempotencyKey !== undefined) {
       const key = `${queue}\0${name}`;
       this.ordinals ??= new Map();
       const ordinal = (this.ordinals.get(key) ?? 0) + 1;
@@ -322,6 +358,10 @@ async function resolveStored(handle: Queue, prepared: PreparedJob, added: Job): 
     && JSON.stringify(stored.data) === JSON.stringify(added.data)
     && stored.opts.telemetry?.metadata === added.opts.telemetry?.metadata;
   return marked(stored, !same);
+}
+
+function enqueuedFlow(node: JobNode): EnqueuedFlow<Job, QueueSet> {
+  return { job: node.job, children: (node.children ?? []).map(enqueuedFlow) } as EnqueuedFlow<Job, QueueSet>;
 }
 
 function marked(job: Job, duplicate: boolean): Job {

@@ -2,6 +2,7 @@ import type { Job } from 'bullmq';
 import type { JobHandlerDataOf, JobNameOf, JobResultOf, JobReturnOf, QueueNameOf, QueueSet } from '../definition/define';
 import type { StandardSchemaV1 } from '../definition/standard-schema';
 import { ConfigurationError } from '../errors';
+import type { ParentJobOf } from './child-results';
 
 /** What a handler receives besides the job. */
 export interface HandlerContext {
@@ -15,10 +16,11 @@ export interface HandlerContext {
 /**
  * The async function that runs one job name. Its return value becomes the job's result. For a job
  * declared with a schema, `job.data` is the schema's output: validated (and transformed) in the worker
- * before the handler runs.
+ * before the handler runs. A parent job (declared with `.children()`) reads its children's results with
+ * `childResults(job)`.
  */
 export type JobHandler<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> = (
-  job: Job<JobHandlerDataOf<Queues, Queue, Name>, JobResultOf<Queues, Queue, Name>, Name>,
+  job: Job<JobHandlerDataOf<Queues, Queue, Name>, JobResultOf<Queues, Queue, Name>, Name> & ParentJobOf<Queues, Queue, Name>,
   context: HandlerContext,
 ) => Promise<JobReturnOf<Queues, Queue, Name>>;
 

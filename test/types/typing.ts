@@ -11,6 +11,7 @@ import type { StandardSchemaV1 as SpecStandardSchema } from '@standard-schema/sp
 import * as v from 'valibot';
 import { z } from 'zod';
 import { createQueueClient, jobMetadata, type JobMetadata, type PendingJob, type StandardSchemaV1 } from '../../lib/index';
+import { childResults, type Producer } from '../../lib/index';
 
 // ---- assertion helpers ----
 /** true when `Type` is `any` (only `any` makes `1 & Type` accept 0). */
@@ -255,3 +256,66 @@ type _OursToSpec = Assert<StandardSchemaV1<{ a: string }, number> extends SpecSt
 // @ts-expect-error a schema is not job defaults, and job defaults are not a schema
 export const notASchema = job({ '~standard': { version: 2 } }, {});
 
+
+// ---- Flows (issue 6): every node typed by the definition; a parent reads its children's results typed ----
+const flowQueues = defineQueues({
+  media: { jobs: { thumbnail: job<{ path: string; width: number }, { out: string }>(), probe: job<{ path: string }>() } },
+  text: { jobs: { wordCount: job<{ text: string }, { words: number }>() } },
+  reports: {
+    jobs: {
+      assemble: job<{ title: string }, { words: number }>().children({ media: 'thumbnail', text: 'wordCount' }),
+      cover: job(z.object({ title: z.string() })).returns<{ ok: boolean }>().children({ media: 'thumbnail' }),
+    },
+  },
+});
+declare const flowClient: QueueClient<typeof flowQueues>;
+export async function flows(): Promise<void> {
+  const added = await flowClient.producer.flow({ queue: 'reports', name: 'assemble', data: { title: 't' }, children: [{ queue: 'media', name: 'thumbnail', data: { path: 'p', width: 1 } }, { queue: 'text', name: 'wordCount', data: { text: 'x' } }] });
+  type _FlowRoot = Assert<Equal<typeof added.job.returnvalue, { words: number }>>;
+  type _FlowRootData = Assert<Equal<typeof added.job.data, { title: string }>>;
+  await flowClient.producer.flow({ queue: 'reports', name: 'cover', data: { title: 't' }, children: [] });
+  await flowClient.producer.flow({ queue: 'media', name: 'probe', data: { path: 'p' } });
+  // @ts-expect-error a child its parent's .children() does not declare (another job name of the same queue)
+  await flowClient.producer.flow({ queue: 'reports', name: 'assemble', data: { title: 't' }, children: [{ queue: 'media', name: 'probe', data: { path: 'p' } }] });
+  // @ts-expect-error a child of a queue its parent does not expect
+  await flowClient.producer.flow({ queue: 'reports', name: 'cover', data: { title: 't' }, children: [{ queue: 'text', name: 'wordCount', data: { text: 'x' } }] });
+  // @ts-expect-error a child's payload of the wrong shape
+  await flowClient.producer.flow({ queue: 'reports', name: 'assemble', data: { title: 't' }, children: [{ queue: 'media', name: 'thumbnail', data: { path: 'p', width: '1' } }] });
+  // @ts-expect-error the parent's payload of the wrong shape
+  await flowClient.producer.flow({ queue: 'reports', name: 'assemble', data: { title: 1 }, children: [] });
+  // @ts-expect-error an undeclared queue
+  await flowClient.producer.flow({ queue: 'video', name: 'assemble', data: { title: 't' } });
+  // @ts-expect-error an undeclared job name
+  await flowClient.producer.flow({ queue: 'reports', name: 'summary', data: { title: 't' } });
+  // @ts-expect-error children under a job that declared none
+  await flowClient.producer.flow({ queue: 'media', name: 'probe', data: { path: 'p' }, children: [{ queue: 'media', name: 'thumbnail', data: { path: 'p', width: 1 } }] });
+  // @ts-expect-error a parent needs its children array
+  await flowClient.producer.flow({ queue: 'reports', name: 'assemble', data: { title: 't' } });
+  // @ts-expect-error deduplication is not available in flows
+  await flowClient.producer.flow({ queue: 'media', name: 'probe', data: { path: 'p' }, options: { deduplication: { id: 'x' } } });
+}
+// A producer without a registered definition (what req.queue is until you register one) takes any tree.
+declare const untypedProducer: Producer;
+export const untypedFlow = untypedProducer.flow({ queue: 'any', name: 'job', data: 1, children: [{ queue: 'other', name: 'child', data: 'x' }] });
+export const flowReports = handlers(flowQueues, 'reports', {
+  assemble: async (job) => {
+    for (const child of await childResults(job)) {
+      if (child.queue === 'media') {
+        type _MediaResult = Assert<Equal<typeof child.result, { out: string }>>;
+      } else {
+        type _TextResult = Assert<Equal<typeof child.result, { words: number }>>;
+      }
+    }
+    return { words: 1 };
+  },
+  cover: async (job) => {
+    const [first] = await childResults(job);
+    // @ts-expect-error only media:thumbnail children: their result has no `words`
+    return { ok: first!.result.words > 0 };
+  },
+});
+export const flowMedia = handlers(flowQueues, 'media', {
+  // @ts-expect-error a job that declared no children has no typed child results
+  thumbnail: async (job) => ({ out: String((await childResults(job)).length) }),
+  probe: async () => undefined,
+});
