@@ -10,6 +10,7 @@ import { routeJobs, type JobRoute } from './job-router';
 import { checkLimits, mergeLimits, wholeNumber, type QueueLimits, type ResolvedLimits } from '../definition/limits';
 import { applyGlobalLimits } from './global-limits';
 import { listenForCancels } from './cancel-listener';
+import { changeConcurrency } from './worker-concurrency';
 
 export interface StartWorkersOptions<Queues extends QueueSet> {
   /** The process's queue client; its definition, prefix and connection settings are used. */
@@ -83,8 +84,8 @@ export interface WorkerGroup {
   /** The limits each queue's worker started with, after layering definition ← `limits` ← `concurrency`. */
   readonly limits: ReadonlyMap<string, Readonly<ResolvedLimits>>;
   /**
-   * Changes how many jobs this process runs at once for one queue, effective for the next fetch: more
-   * start as soon as jobs wait; with fewer, running jobs finish and no new one starts until below it.
+   * Changes how many jobs this process runs at once for one queue, at once: with a higher number more
+   * jobs start right away; with a lower one, running jobs finish and no new one starts until below it.
    *
    * @throws ConfigurationError for a queue this group does not serve or a value that is not a whole number >= 1
    */
@@ -262,7 +263,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     if (!worker) throw new ConfigurationError(`setConcurrency(): this worker group does not serve queue "${queue}"; it serves ${[...workers.keys()].join(', ')}.`);
     const checked = wholeNumber(value, `setConcurrency("${queue}")`, 1);
     if (checked === undefined) throw new ConfigurationError(`setConcurrency("${queue}") needs a whole number >= 1.`);
-    worker.concurrency = checked;
+    changeConcurrency(worker, checked);
     limits.get(queue)!.concurrency = checked;
   };
 
