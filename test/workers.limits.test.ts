@@ -49,13 +49,16 @@ describe('workers: limits and concurrency from configuration', () => {
     const completed = await pollUntil(() => client.queue('work').getCompletedCount(), (count) => count === 15, { timeout: 8000 });
     expect(completed).to.equal(15);
     // Every window of 1000 ms that starts at a handler's start holds at most 5 starts. BullMQ's limiter
-    // counts fixed windows opened by the first job Redis hands out, a few ms before its handler records
-    // its start; those few ms are allowed for (20 ms), or a job of the next window could be counted here.
+    // counts fixed windows that open when Redis hands out a window's first job, which is a few ms before
+    // its handler records its start (2-4 ms measured here, more on a loaded machine); so the next window's
+    // jobs can start 996 ms after this one's handlers did. 50 ms are allowed for that. Without the
+    // limiter all 15 would start within those first milliseconds.
+    const slack = 50;
     const starts = [...record.starts].sort((a, b) => a - b);
-    const busiest = Math.max(...starts.map((from) => starts.filter((at) => at >= from && at < from + 1000 - 20).length));
+    const busiest = Math.max(...starts.map((from) => starts.filter((at) => at >= from && at < from + 1000 - slack).length));
     expect(busiest, `handler starts (ms after the first): ${starts.map((at) => at - starts[0]!).join(', ')}`).to.equal(5);
-    // Three windows are needed for 15 jobs, so the last one starts at least two seconds after the first.
-    expect(starts[14]! - starts[0]!).to.be.at.least(2000 - 20);
+    // Three windows are needed for 15 jobs, so the last one starts about two seconds after the first.
+    expect(starts[14]! - starts[0]!).to.be.at.least(2000 - slack);
   });
 
   it('C37: unknown keys in a limiter are refused with a ConfigurationError at start, before Redis is touched', async () => {
