@@ -72,7 +72,7 @@ describe('workers: limits and concurrency from configuration', () => {
       ['limits key', () => startWorkers({ client, handleSignals: false, handlers: [registry], limits: { work: { rateLimit: { max: 5, duration: 1000 } } as never } }),
         'startWorkers() limits.work: unknown key "rateLimit". Known keys: concurrency, limiter, globalConcurrency, globalRateLimit.'],
       ['env string', () => startWorkers({ client, handleSignals: false, handlers: [registry], limits: { work: { limiter: { max: '5/s', duration: 1000 } } } }),
-        'startWorkers() limits.work.limiter.max must be a whole number >= 1 (a number, or a string of digits such as process.env gives); got "5/s".'],
+        'startWorkers() limits.work.limiter.max must be a whole number >= 1; got "5/s". A string (as process.env gives) must hold only digits.'],
       ['missing duration', () => startWorkers({ client, handleSignals: false, handlers: [registry], limits: { work: { limiter: { max: 5 } as never } } }),
         'startWorkers() limits.work.limiter needs both max and duration, e.g. { max: 5, duration: 1000 }.'],
     ];

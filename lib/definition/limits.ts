@@ -105,7 +105,8 @@ export function wholeNumber(value: unknown, where: string, min: number): number 
   if (value === undefined) return undefined;
   const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < min) {
-    throw new ConfigurationError(`${where} must be a whole number >= ${min} (a number, or a string of digits such as process.env gives); got ${JSON.stringify(value) ?? String(value)}.`);
+    const hint = typeof value === 'string' ? ' A string (as process.env gives) must hold only digits.' : '';
+    throw new ConfigurationError(`${where} must be a whole number >= ${min}; got ${JSON.stringify(value) ?? String(value)}.${hint}`);
   }
   return number;
 }
