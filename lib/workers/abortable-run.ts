@@ -21,9 +21,11 @@ export async function runAbortable<Result>(options: {
   timeout: number | undefined;
   jobSignal: AbortSignal | undefined;
   cancels: Map<string, CancelRunning>;
+  /** Set when a cancel for this job came before its handler was called (while its data was validated). */
+  cancelledEarly?: { reason: string | undefined };
   run: (signal: AbortSignal) => Promise<Result>;
 }): Promise<Result> {
-  const { queue, job, timeout, jobSignal, cancels, run } = options;
+  const { queue, job, timeout, jobSignal, cancels, cancelledEarly, run } = options;
   const controller = new AbortController();
   let stop!: (error: Error) => void;
   const stopped = new Promise<never>((_, reject) => {
@@ -41,6 +43,7 @@ export async function runAbortable<Result>(options: {
   else jobSignal?.addEventListener('abort', forward, { once: true });
   const timer = timeout === undefined ? undefined : setTimeout(() => end(new JobTimeoutError(queue, job.id!, job.name, timeout)), timeout);
   cancels.set(job.id!, (reason) => end(new JobCancelledError(queue, job.id!, job.name, reason)));
+  if (cancelledEarly) cancels.get(job.id!)!(cancelledEarly.reason);
   try {
     const running = run(controller.signal);
     running.catch(() => undefined); // a handler that fails after losing the race is not an unhandled rejection

@@ -28,6 +28,8 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>): JobRo
   const schemas = registry.schemas ?? {};
   const timeouts = registry.timeouts ?? {};
   const cancels = new Map<string, CancelRunning>();
+  // Cancels for jobs taken but whose handler has not been called yet (schema validation is async).
+  const early = new Map<string, { reason: string | undefined }>();
   const route = async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<unknown> => {
     const handler = Object.hasOwn(table, job.name) ? table[job.name] : undefined;
     if (!handler) {
@@ -46,6 +48,7 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>): JobRo
         timeout: Object.hasOwn(timeouts, job.name) ? timeouts[job.name] : undefined,
         jobSignal,
         cancels,
+        cancelledEarly: early.get(job.id!),
         run: (signal) => handler(job, { signal }).catch((thrown: unknown) => {
           throw asError(thrown, job.name);
         }),
@@ -60,12 +63,14 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>): JobRo
       return stored;
     } finally {
       active.delete(job.id!);
+      early.delete(job.id!);
     }
   };
   const cancel = (jobId: string, reason: string | undefined): boolean => {
     const running = cancels.get(jobId);
-    running?.(reason);
-    return running !== undefined;
+    if (running) running(reason);
+    else if (active.has(jobId)) early.set(jobId, { reason });
+    return running !== undefined || active.has(jobId);
   };
   return Object.assign(route, { cancel });
 }
