@@ -89,14 +89,16 @@ describe('workers: job timeouts and cancel', () => {
     expect((await finalState(client, next.id!)).state).to.equal('completed');
   });
 
-  it('cancel from another client aborts the running job on the worker; it fails with the cancel error and is not retried', async () => {
+  it('req.queue.cancel from another client aborts the running job on the worker; it fails with the cancel error and is not retried', async () => {
     const prefix = uniquePrefix();
     const workerClient = newClient(prefix);
     const { seen } = await serve(workerClient);
     const web = newClient(prefix); // a different client instance, as a web process would hold
     const job = await web.producer.add('work', 'hang', { label: 'report' }, { attempts: 3 });
     await pollUntil(() => seen.signals.has(job.id!), Boolean);
-    const result = await web.producer.cancel('work', job.id!, { reason: 'user pressed stop' });
+    // What the middleware puts on req.queue / ctx.queue: the producer's view for one request.
+    const reqQueue = web.producer.withRequest({ requestId: 'req-7' });
+    const result = await reqQueue.cancel('work', job.id!, { reason: 'user pressed stop' });
     expect(result).to.deep.equal({ queue: 'work', jobId: job.id, outcome: 'signalled', state: 'active', listeners: 1 });
     expect(await finalState(web, job.id!)).to.deep.equal({
       state: 'failed',
