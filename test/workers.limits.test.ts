@@ -75,6 +75,8 @@ describe('workers: limits and concurrency from configuration', () => {
         'startWorkers() limits.work.limiter.max must be a whole number >= 1; got "5/s". A string (as process.env gives) must hold only digits.'],
       ['missing duration', () => startWorkers({ client, handleSignals: false, handlers: [registry], limits: { work: { limiter: { max: 5 } as never } } }),
         'startWorkers() limits.work.limiter needs both max and duration, e.g. { max: 5, duration: 1000 }.'],
+      ['both rate limits', () => startWorkers({ client, handleSignals: false, handlers: [registry], limits: { work: { limiter: { max: 5, duration: 1000 }, globalRateLimit: { max: 9, duration: 60_000 } } } }),
+        'startWorkers() limits.work: give limiter or globalRateLimit, not both (BullMQ would combine the max of one with the duration of the other). Use globalRateLimit to bind every worker of the queue.'],
     ];
     for (const [what, start, message] of attempts) {
       const started = Date.now();

@@ -11,7 +11,7 @@ export const queues = defineQueues({
     },
     limits: {
       concurrency: process.env.MEDIA_CONCURRENCY, // "4" from the environment; unset: 1
-      limiter: { max: 5, duration: 1000 }, // each worker starts at most 5 jobs a second
+      limiter: { max: 5, duration: 1000 }, // at most 5 jobs started a second (window counted in Redis)
       globalConcurrency: 8, // at most 8 at once across every worker process (stored in Redis)
     },
     timeouts: { thumbnail: 200 }, // ms; then the signal aborts and the attempt fails

@@ -15,14 +15,18 @@ export interface RateLimit {
 }
 
 /**
- * How fast one queue runs. Per-worker limits (`concurrency`, `limiter`) are options of each worker
- * process; global ones are stored in Redis (the queue's meta hash) and bind every worker of the queue,
- * in every process. `null` for a global limit removes it from Redis; leaving it out leaves Redis as is.
+ * How fast one queue runs. `concurrency` and `limiter` are options of each worker process; the global
+ * ones are stored in Redis (the queue's meta hash) and bind every worker of the queue, in every process.
+ * `null` for a global limit removes it from Redis; leaving it out leaves Redis as is.
  */
 export interface QueueLimits {
   /** Jobs one worker process runs at once. Default 1. Changeable at run time: `workers.setConcurrency()`. */
   readonly concurrency?: NumberSetting;
-  /** BullMQ's rate limiter for this queue's jobs: at most `max` jobs started per `duration` ms. */
+  /**
+   * BullMQ's rate limiter: at most `max` jobs started per `duration` ms. BullMQ counts the window in
+   * Redis, shared by all workers of the queue, but only workers started with a limiter respect it.
+   * Give this or `globalRateLimit`, not both (BullMQ would mix the global max with this duration).
+   */
   readonly limiter?: RateLimit;
   /** Jobs running at once across all workers of the queue (BullMQ `Queue.setGlobalConcurrency`). */
   readonly globalConcurrency?: NumberSetting | null;
@@ -66,7 +70,18 @@ export function checkLimits(limits: unknown, where: string): Partial<ResolvedLim
     const global = rateLimit(limits.globalRateLimit, `${where}.globalRateLimit`);
     if (global) checked.globalRateLimit = global;
   }
+  refuseBothRateLimits(checked, where);
   return checked;
+}
+
+/**
+ * A queue with both a worker `limiter` and a `globalRateLimit` is refused: BullMQ takes `max` from the
+ * global limit but `duration` from the worker's, a limit nobody wrote down.
+ */
+export function refuseBothRateLimits(limits: Partial<ResolvedLimits>, where: string): void {
+  if (limits.limiter && limits.globalRateLimit) {
+    throw new ConfigurationError(`${where}: give limiter or globalRateLimit, not both (BullMQ would combine the max of one with the duration of the other). Use globalRateLimit to bind every worker of the queue.`);
+  }
 }
 
 /** Layers checked limits, later layers winning key by key; concurrency defaults to 1. */

@@ -7,7 +7,7 @@ import { refuseUnknownOptions } from '../known-options';
 import { isHandlerRegistry, type HandlerRegistry } from './handlers';
 import type { LocalWorkerHealth } from '../connection/health';
 import { routeJobs, type JobRoute } from './job-router';
-import { checkLimits, mergeLimits, wholeNumber, type QueueLimits, type ResolvedLimits } from '../definition/limits';
+import { checkLimits, mergeLimits, refuseBothRateLimits, wholeNumber, type QueueLimits, type ResolvedLimits } from '../definition/limits';
 import { applyGlobalLimits } from './global-limits';
 import { listenForCancels } from './cancel-listener';
 import { changeConcurrency } from './worker-concurrency';
@@ -401,7 +401,9 @@ function resolveLimits<Queues extends QueueSet>(
     const fromDefinition = checkLimits(client.queues.definitions[queue]!.limits, `queues.${queue}.limits`);
     const fromOptions = checkLimits((option as Record<string, unknown> | undefined)?.[queue], `startWorkers() limits.${queue}`);
     const given = concurrency.get(queue);
-    result.set(queue, mergeLimits(fromDefinition, fromOptions, given === undefined ? {} : { concurrency: given }));
+    const merged = mergeLimits(fromDefinition, fromOptions, given === undefined ? {} : { concurrency: given });
+    refuseBothRateLimits(merged, `startWorkers() limits for queue "${queue}" (definition and start options together)`);
+    result.set(queue, merged);
   }
   return result;
 }
