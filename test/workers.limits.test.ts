@@ -93,6 +93,24 @@ describe('workers: limits and concurrency from configuration', () => {
       .to.throw(ConfigurationError, 'queues.q.timeouts: "b" is not a job of this queue. Jobs: a.');
   });
 
+  it('limits in the definition (env strings too) reach the worker; start options override them key by key', async () => {
+    const definition = defineQueues({
+      work: { jobs: { tick: job<{ n: number }>() }, limits: { concurrency: '3', limiter: { max: '2', duration: '500' } } },
+    });
+    const client = createQueueClient({ queues: definition, connection: redis().url, prefix: uniquePrefix() });
+    cleanup(() => client.close());
+    const registry = handlers(definition, 'work', { tick: async () => undefined });
+    const fromDefinition = await startWorkers({ client, handleSignals: false, handlers: [registry] });
+    expect(fromDefinition.workers.get('work')!.opts).to.include({ concurrency: 3 });
+    expect(fromDefinition.workers.get('work')!.opts.limiter).to.deep.equal({ max: 2, duration: 500 });
+    await fromDefinition.close();
+    const overridden = await startWorkers({ client, handleSignals: false, handlers: [registry], concurrency: 5, limits: { work: { limiter: { max: 7, duration: 1000 } } } });
+    expect(overridden.workers.get('work')!.opts).to.include({ concurrency: 5 });
+    expect(overridden.workers.get('work')!.opts.limiter).to.deep.equal({ max: 7, duration: 1000 });
+    expect(overridden.limits.get('work')).to.deep.equal({ concurrency: 5, limiter: { max: 7, duration: 1000 } });
+    await overridden.close();
+  });
+
   it('concurrency from start options overrides the definition, and setConcurrency() changes it while jobs run', async function () {
     this.timeout(10_000);
     const client = newClient();
