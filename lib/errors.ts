@@ -168,3 +168,26 @@ export class UnreadableEventStreamError extends QueuewireError {
   }
 }
 
+
+/**
+ * A handler ran longer than its job name's `timeout` (see `QueueDefinition.timeouts`): its signal was
+ * aborted and the attempt failed with this error. Retried like any failure while attempts remain.
+ */
+export class JobTimeoutError extends QueuewireError {
+  readonly code = 'QW_JOB_TIMEOUT';
+  constructor(readonly queue: string, readonly jobId: string, readonly jobName: string, readonly timeout: number) {
+    super(`Job "${jobName}" (${queue}/${jobId}) timed out after ${timeout} ms; its handler's signal was aborted. Raise timeouts.${jobName} for queue "${queue}" if the work needs longer.`);
+  }
+}
+
+/**
+ * The job was cancelled (`cancel()` on a producer) while its handler ran: its signal was aborted and the
+ * job failed with this message, without retries. Local `failed` listeners receive BullMQ's
+ * `UnrecoverableError` (that is how BullMQ skips retries) with this error as its `cause`.
+ */
+export class JobCancelledError extends QueuewireError {
+  readonly code = 'QW_JOB_CANCELLED';
+  constructor(readonly queue: string, readonly jobId: string, readonly jobName: string, readonly reason: string | undefined) {
+    super(`Job "${jobName}" (${queue}/${jobId}) was cancelled${reason ? `: ${reason}` : ''}. It is not retried.`);
+  }
+}

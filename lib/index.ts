@@ -4,6 +4,8 @@ export type {
   QueueNameOf, JobNameOf, JobDataOf, JobHandlerDataOf, JobResultOf, JobReturnOf, StoredResult,
 } from './definition/define';
 export type { StandardSchemaV1 } from './definition/standard-schema';
+export type { QueueLimits, RateLimit, NumberSetting, ResolvedLimits } from './definition/limits';
+export type { CancelResult } from './cancel/cancel-job';
 export { createQueueClient, QueueClient } from './client';
 export type { QueueClientOptions } from './client';
 export type { ConnectionInput } from './connection/connections';

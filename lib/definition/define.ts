@@ -2,6 +2,7 @@ import type { DefaultJobOptions } from 'bullmq';
 import { ConfigurationError } from '../errors';
 import { refuseUnknownOptions } from '../known-options';
 import { checkJobOptions } from './job-options';
+import { checkLimits, checkTimeouts, type NumberSetting, type QueueLimits } from './limits';
 import { isStandardSchema, type StandardSchemaV1 } from './standard-schema';
 import { checkChildJobs, declarable, type ChildJobRefs, type DeclaredJob } from './child-jobs';
 
@@ -85,6 +86,13 @@ export function job(schemaOrDefaults?: StandardSchemaV1 | JobDefaults, defaults?
 export interface QueueDefinition {
   readonly jobs: Readonly<Record<string, JobDefinition<any, any, any>>>;
   readonly defaults?: JobDefaults;
+  /** Concurrency and rate limits of the queue's workers; `startWorkers({ limits })` overrides them. */
+  readonly limits?: QueueLimits;
+  /**
+   * Per job name, the ms a handler may run before its signal is aborted and the attempt fails with
+   * `JobTimeoutError` (retried like any failure while attempts remain).
+   */
+  readonly timeouts?: Readonly<Record<string, NumberSetting>>;
 }
 
 export type QueueDefinitions = Readonly<Record<string, QueueDefinition>>;
@@ -129,9 +137,11 @@ export function defineQueues<const Definitions extends QueueDefinitions>(
     if (typeof definition !== 'object' || definition === null || typeof definition.jobs !== 'object' || definition.jobs === null) {
       throw new ConfigurationError(`Queue "${queue}" needs a jobs object, e.g. { jobs: { send: job<{ to: string }>() } }.`);
     }
-    refuseUnknownOptions(definition, ['jobs', 'defaults'], `queues.${queue}`);
+    refuseUnknownOptions(definition, ['jobs', 'defaults', 'limits', 'timeouts'], `queues.${queue}`);
     const jobNames = Object.keys(definition.jobs);
     if (jobNames.length === 0) throw new ConfigurationError(`Queue "${queue}" declares no jobs; add at least one under jobs.`);
+    checkLimits(definition.limits, `queues.${queue}.limits`);
+    checkTimeouts(definition.timeouts, jobNames, `queues.${queue}.timeouts`);
     checkJobOptions(definition.defaults ?? {}, `queues.${queue}.defaults`, ConfigurationError);
     for (const name of jobNames) {
       checkName(name, `Job name in queue "${queue}"`);

@@ -13,6 +13,7 @@ import type { BeforeAddHook } from './add-hooks';
 import { encodeMetadata, type JobMetadata } from './job-metadata';
 import { idempotencyDeduplicationId, type RequestScope } from './request-scope';
 import { toBullFlow, walkFlow, type EnqueuedFlow, type FlowNodeOf, type PreparedFlowNode, type WalkedNode } from './flow';
+import { cancelJob, type CancelResult } from '../cancel/cancel-job';
 
 /** A job as `add` returns it: BullMQ's `Job`, typed by the definition, and whether it was already there. */
 export type EnqueuedJob<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> =
@@ -258,6 +259,27 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     const children: PreparedFlowNode[] = [];
     for (const child of node.children) children.push(await this.prepareFlow(child));
     return { queue, name, data, options, children };
+  }
+
+  /**
+   * Cancels a job from any process. Not started yet (waiting, delayed, …): removed. Running: the
+   * request is published to every worker process of this prefix, and the one holding the job aborts
+   * its handler's signal and fails it with `JobCancelledError` (no retries). Finished or unknown: nothing
+   * happens. Never throws for the job's state: the result's `outcome` says what was done.
+   *
+   * @throws UnknownQueueError, InvalidJobOptionsError (an id that is not a non-empty string)
+   * @throws QueueUnavailableError when Redis cannot be reached within `producerTimeout`
+   */
+  async cancel(queue: QueueNameOf<Queues>, jobId: string, options: { reason?: string } = {}): Promise<CancelResult> {
+    if (this.context.isClosed()) throw new ClosedError('This queue client is closed; create a new one to cancel jobs.');
+    if (!Object.hasOwn(this.context.queues.definitions, queue)) throw new UnknownQueueError(String(queue), Object.keys(this.context.queues.definitions));
+    if (typeof jobId !== 'string' || jobId.length === 0) throw new InvalidJobOptionsError(`cancel("${queue}", …): the job id must be a non-empty string; got ${JSON.stringify(jobId) ?? String(jobId)}.`);
+    const unknownKey = Object.keys(options ?? {}).find((key) => key !== 'reason');
+    if (unknownKey !== undefined) throw new InvalidJobOptionsError(`cancel("${queue}", "${jobId}"): unknown option "${unknownKey}". Known options: reason.`);
+    if (options.reason !== undefined && typeof options.reason !== 'string') throw new InvalidJobOptionsError(`cancel("${queue}", "${jobId}"): reason must be a string.`);
+    const handle = this.context.queueHandle(queue);
+    const producer = this.context.connections.producer;
+    return this.reachRedis(() => cancelJob(handle, jobId, options.reason, (channel, message) => producer.publish(channel, message)));
   }
 
   // The synchronous checks. Also takes the add's ordinal under an idempotency key, so ordinals follow

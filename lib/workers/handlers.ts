@@ -3,11 +3,13 @@ import type { JobHandlerDataOf, JobNameOf, JobResultOf, JobReturnOf, QueueNameOf
 import type { StandardSchemaV1 } from '../definition/standard-schema';
 import { ConfigurationError } from '../errors';
 import type { ParentJobOf } from './child-results';
+import { checkTimeouts } from '../definition/limits';
 
 /** What a handler receives besides the job. */
 export interface HandlerContext {
   /**
-   * Aborted when the job is cancelled, or when a shutdown passes its deadline with the job still running
+   * Aborted when the job is cancelled (`cancel()` from any process), when its job name's timeout passes,
+   * or when a shutdown passes its deadline with the job still running
    * (its result will not be stored; the job returns through stalled recovery). Pass it to fetch, streams, timers.
    */
   readonly signal: AbortSignal | undefined;
@@ -36,6 +38,8 @@ export interface HandlerRegistry<Queues extends QueueSet = QueueSet, Queue exten
   readonly handlers: HandlerMap<Queues, Queue>;
   /** The schema of each job name declared with one, checked in the worker before its handler runs. */
   readonly schemas: Readonly<Record<string, StandardSchemaV1>>;
+  /** Each job name's timeout in ms, from the definition's `timeouts`. */
+  readonly timeouts?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -70,7 +74,8 @@ export function handlers<Queues extends QueueSet, Queue extends QueueNameOf<Queu
     const schema = definition.jobs[name]!.schema;
     if (schema) schemas[name] = schema;
   }
-  return Object.freeze({ kind: 'queuewire.handlers', queue, handlers: map, schemas: Object.freeze(schemas) });
+  const timeouts = Object.freeze(checkTimeouts(definition.timeouts, declared, `queues.${queue}.timeouts`));
+  return Object.freeze({ kind: 'queuewire.handlers', queue, handlers: map, schemas: Object.freeze(schemas), timeouts });
 }
 
 /** Whether a module export is a handler registry (used by the CLI when loading modules by path). */

@@ -4,6 +4,14 @@ import type { HandlerRegistry } from './handlers';
 import { assertPlainJson } from '../definition/plain-json';
 import { validateJobData } from '../definition/validation';
 import type { StandardSchemaV1 } from '../definition/standard-schema';
+import { runAbortable, type CancelRunning } from './abortable-run';
+
+/** A queue's BullMQ processor, plus a way to cancel one of its running jobs. */
+export interface JobRoute {
+  (job: Job, token?: string, signal?: AbortSignal): Promise<unknown>;
+  /** Aborts a job this process runs and fails it with `JobCancelledError`; false when it runs no such job. */
+  cancel(jobId: string, reason: string | undefined): boolean;
+}
 
 /**
  * Builds the BullMQ processor of one queue: it runs the handler registered for `job.name` and stores
@@ -12,12 +20,17 @@ import type { StandardSchemaV1 } from '../definition/standard-schema';
  *
  * Declared with three parameters so BullMQ passes the job's abort signal (it checks the arity); the
  * handler gets that signal, which BullMQ aborts when the job is cancelled, and which a shutdown past its
- * deadline aborts through `worker.cancelAllJobs()`.
+ * deadline aborts through `worker.cancelAllJobs()`. A job name's timeout and a cancel from any process
+ * abort it too, and fail the job (see `runAbortable`).
  */
-export function routeJobs(registry: HandlerRegistry, active: Set<string>) {
+export function routeJobs(registry: HandlerRegistry, active: Set<string>): JobRoute {
   const table = registry.handlers as Record<string, (job: Job, context: { signal: AbortSignal | undefined }) => Promise<unknown>>;
   const schemas = registry.schemas ?? {};
-  return async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<unknown> => {
+  const timeouts = registry.timeouts ?? {};
+  const cancels = new Map<string, CancelRunning>();
+  // Cancels for jobs taken but whose handler has not been called yet (schema validation is async).
+  const early = new Map<string, { reason: string | undefined }>();
+  const route = async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<unknown> => {
     const handler = Object.hasOwn(table, job.name) ? table[job.name] : undefined;
     if (!handler) {
       throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${registry.queue}". Known jobs: ${Object.keys(table).join(', ')}. Deploy a worker whose handlers include it.`);
@@ -29,8 +42,16 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>) {
       const schema = Object.hasOwn(schemas, job.name) ? schemas[job.name] : undefined;
       if (schema) job.data = await validInWorker(schema, job, registry.queue);
       guardProgress(job);
-      const result = await handler(job, { signal: jobSignal }).catch((thrown: unknown) => {
-        throw asError(thrown, job.name);
+      const result = await runAbortable({
+        queue: registry.queue,
+        job,
+        timeout: Object.hasOwn(timeouts, job.name) ? timeouts[job.name] : undefined,
+        jobSignal,
+        cancels,
+        cancelledEarly: early.get(job.id!),
+        run: (signal) => handler(job, { signal }).catch((thrown: unknown) => {
+          throw asError(thrown, job.name);
+        }),
       });
       // JSON has no undefined: a handler that returns nothing stores null, said plainly in the types.
       const stored = result === undefined ? null : result;
@@ -42,8 +63,16 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>) {
       return stored;
     } finally {
       active.delete(job.id!);
+      early.delete(job.id!);
     }
   };
+  const cancel = (jobId: string, reason: string | undefined): boolean => {
+    const running = cancels.get(jobId);
+    if (running) running(reason);
+    else if (active.has(jobId)) early.set(jobId, { reason });
+    return running !== undefined || active.has(jobId);
+  };
+  return Object.assign(route, { cancel });
 }
 
 async function validInWorker(schema: StandardSchemaV1, job: Job, queue: string): Promise<unknown> {

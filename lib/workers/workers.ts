@@ -6,15 +6,28 @@ import { ConfigurationError } from '../errors';
 import { refuseUnknownOptions } from '../known-options';
 import { isHandlerRegistry, type HandlerRegistry } from './handlers';
 import type { LocalWorkerHealth } from '../connection/health';
-import { routeJobs } from './job-router';
+import { routeJobs, type JobRoute } from './job-router';
+import { checkLimits, mergeLimits, refuseBothRateLimits, wholeNumber, type QueueLimits, type ResolvedLimits } from '../definition/limits';
+import { applyGlobalLimits } from './global-limits';
+import { listenForCancels } from './cancel-listener';
+import { changeConcurrency } from './worker-concurrency';
 
 export interface StartWorkersOptions<Queues extends QueueSet> {
   /** The process's queue client; its definition, prefix and connection settings are used. */
   client: QueueClient<Queues>;
   /** One registry per queue to serve, from `handlers()`. */
   handlers: ReadonlyArray<HandlerRegistry<Queues, any>>;
-  /** Jobs run at once: one number for every queue, or per queue. Default 1. */
-  concurrency?: number | Partial<Record<QueueNameOf<Queues>, number>>;
+  /**
+   * Jobs run at once: one number for every queue, or per queue. Numeric strings (`process.env.X`) are
+   * accepted. Overrides `limits` and the definition's `limits.concurrency`. Default 1.
+   */
+  concurrency?: number | string | Partial<Record<QueueNameOf<Queues>, number | string | undefined>>;
+  /**
+   * Per queue, limits that override the definition's `limits` key by key (see `QueueLimits`): a
+   * worker's `concurrency` and rate `limiter`, and the queue's `globalConcurrency` / `globalRateLimit`,
+   * which are written to Redis at start (`null` removes them). Unknown keys are refused before Redis.
+   */
+  limits?: Partial<Record<QueueNameOf<Queues>, QueueLimits>>;
   /** Grace period (ms) for active jobs on shutdown before they are abandoned to stalled recovery. Default 25 000. */
   shutdownTimeout?: number;
   /**
@@ -68,6 +81,15 @@ export interface ShutdownReport {
 export interface WorkerGroup {
   /** BullMQ's Worker per queue, for what queuewire does not wrap. */
   readonly workers: ReadonlyMap<string, Worker>;
+  /** The limits each queue's worker started with, after layering definition ← `limits` ← `concurrency`. */
+  readonly limits: ReadonlyMap<string, Readonly<ResolvedLimits>>;
+  /**
+   * Changes how many jobs this process runs at once for one queue, at once: with a higher number more
+   * jobs start right away; with a lower one, running jobs finish and no new one starts until below it.
+   *
+   * @throws ConfigurationError for a queue this group does not serve or a value that is not a whole number >= 1
+   */
+  setConcurrency(queue: string, concurrency: number | string): void;
   /**
    * Stops fetching jobs, lets active ones finish within `shutdownTimeout`, then closes the workers and
    * their connections (the client stays open). Idempotent: every call returns the same promise.
@@ -85,6 +107,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
   const { client, handlers, shutdownTimeout = 25_000, handleSignals = true } = options;
   const registries = checkRegistries(client, handlers);
   const concurrency = resolveConcurrency(client, options.concurrency, registries);
+  const limits = resolveLimits(client, options.limits, registries, concurrency);
   if (!Number.isInteger(shutdownTimeout) || shutdownTimeout < 0) {
     throw new ConfigurationError(`shutdownTimeout must be a whole number of ms >= 0; got ${shutdownTimeout}.`);
   }
@@ -96,6 +119,8 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
 
   // One command connection for all workers; each Worker adds its own blocking connection for fetching.
   const connection = client.connections.openBlocking('worker');
+  // Global limits are in Redis before the first fetch, so no worker starts more jobs than they allow.
+  await applyGlobalLimits(connection, client.prefix, limits);
   // While Redis is away every reconnect attempt raises the same error; say it once per outage.
   const said = new Set<string>();
   const logOnce = (message: string): void => {
@@ -109,12 +134,15 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
   // keeps retrying): still active in Redis, so a shutdown that gives up on them must name them too.
   const unwritten = new Map<string, Map<string, number>>();
   const workers = new Map<string, Worker>();
+  const routes = new Map<string, JobRoute>();
   for (const registry of registries) {
     const running = new Set<string>();
     active.set(registry.queue, running);
     const ended = new Map<string, number>();
     unwritten.set(registry.queue, ended);
     const route = routeJobs(registry, running);
+    routes.set(registry.queue, route);
+    const queueLimits = limits.get(registry.queue)!;
     const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
       try {
         return await route(job, token, signal);
@@ -127,7 +155,8 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     const worker: Worker = new Worker(registry.queue, processor, {
       connection,
       prefix: client.prefix,
-      concurrency: concurrency.get(registry.queue)!,
+      concurrency: queueLimits.concurrency,
+      ...(queueLimits.limiter ? { limiter: queueLimits.limiter } : {}),
       ...recovery,
     });
     worker.on('error', (error) => logOnce(`[queuewire] worker "${registry.queue}": ${error.message}`));
@@ -136,6 +165,8 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     workers.set(registry.queue, worker);
   }
   await Promise.all([...workers.values()].map((worker) => worker.waitUntilReady()));
+  // One subscriber connection per worker group carries cancels from other processes to this one.
+  const cancels = await listenForCancels(client, routes);
   const reportHealth = (): LocalWorkerHealth[] => [...workers].map(([queue, worker]) => ({
     queue,
     state: worker.closing ? 'closed' : worker.isPaused() ? 'paused' : 'running',
@@ -192,6 +223,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     removeSignalHandlers();
     client.localWorkers.delete(reportHealth);
     client.localWorkerGroups.delete(close);
+    await cancels.close();
     await client.connections.release(connection);
     return { abandoned, clean: outcome === 'finished' && reachable };
   }
@@ -226,10 +258,19 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
   // client.close() closes this group first, so its connections are not pulled from under active jobs.
   client.localWorkerGroups.add(close);
 
-  return { workers, close };
+  const setConcurrency = (queue: string, value: number | string): void => {
+    const worker = workers.get(queue);
+    if (!worker) throw new ConfigurationError(`setConcurrency(): this worker group does not serve queue "${queue}"; it serves ${[...workers.keys()].join(', ')}.`);
+    const checked = wholeNumber(value, `setConcurrency("${queue}")`, 1);
+    if (checked === undefined) throw new ConfigurationError(`setConcurrency("${queue}") needs a whole number >= 1.`);
+    changeConcurrency(worker, checked);
+    limits.get(queue)!.concurrency = checked;
+  };
+
+  return { workers, limits, setConcurrency, close };
 }
 
-const START_OPTIONS = ['client', 'handlers', 'concurrency', 'shutdownTimeout', 'handleSignals', 'exitOnConnectionLoss', 'lockDuration', 'stalledInterval', 'maxStalledCount'];
+const START_OPTIONS = ['client', 'handlers', 'concurrency', 'limits', 'shutdownTimeout', 'handleSignals', 'exitOnConnectionLoss', 'lockDuration', 'stalledInterval', 'maxStalledCount'];
 
 // Signals belong to the process, not to one group, so the owner is recorded on the process itself
 // (under a registry symbol, so two copies of queuewire in one process see the same owner).
@@ -315,20 +356,16 @@ function resolveStalledRecovery<Queues extends QueueSet>(options: StartWorkersOp
   return recovery;
 }
 
+// Only the values given here; the default (1) and the definition's value come in through resolveLimits.
 function resolveConcurrency<Queues extends QueueSet>(
   client: QueueClient<Queues>,
   option: StartWorkersOptions<Queues>['concurrency'],
   registries: ReadonlyArray<HandlerRegistry<Queues, any>>,
 ): Map<string, number> {
-  const check = (value: unknown, where: string): number => {
-    if (!Number.isInteger(value) || (value as number) < 1) {
-      throw new ConfigurationError(`${where} must be a whole number >= 1; got ${String(value)}.`);
-    }
-    return value as number;
-  };
   const result = new Map<string, number>();
-  if (option === undefined || typeof option === 'number') {
-    const value = check(option ?? 1, 'concurrency');
+  if (option === undefined) return result;
+  if (typeof option === 'number' || typeof option === 'string') {
+    const value = wholeNumber(option, 'concurrency', 1)!;
     for (const registry of registries) result.set(registry.queue, value);
     return result;
   }
@@ -338,8 +375,35 @@ function resolveConcurrency<Queues extends QueueSet>(
     }
   }
   for (const registry of registries) {
-    const value = (option as Record<string, unknown>)[registry.queue];
-    result.set(registry.queue, value === undefined ? 1 : check(value, `concurrency.${registry.queue}`));
+    const value = wholeNumber((option as Record<string, unknown>)[registry.queue], `concurrency.${registry.queue}`, 1);
+    if (value !== undefined) result.set(registry.queue, value);
+  }
+  return result;
+}
+
+// Per served queue: the definition's limits, then startWorkers({ limits }), then the concurrency option.
+function resolveLimits<Queues extends QueueSet>(
+  client: QueueClient<Queues>,
+  option: StartWorkersOptions<Queues>['limits'],
+  registries: ReadonlyArray<HandlerRegistry<Queues, any>>,
+  concurrency: Map<string, number>,
+): Map<string, ResolvedLimits> {
+  if (option !== undefined && (typeof option !== 'object' || option === null || Array.isArray(option))) {
+    throw new ConfigurationError('startWorkers(): limits must map queue names to { concurrency?, limiter?, globalConcurrency?, globalRateLimit? }.');
+  }
+  for (const queue of Object.keys(option ?? {})) {
+    if (!Object.hasOwn(client.queues.definitions, queue)) {
+      throw new ConfigurationError(`startWorkers(): limits names queue "${queue}", which the definition does not declare.`);
+    }
+  }
+  const result = new Map<string, ResolvedLimits>();
+  for (const { queue } of registries) {
+    const fromDefinition = checkLimits(client.queues.definitions[queue]!.limits, `queues.${queue}.limits`);
+    const fromOptions = checkLimits((option as Record<string, unknown> | undefined)?.[queue], `startWorkers() limits.${queue}`);
+    const given = concurrency.get(queue);
+    const merged = mergeLimits(fromDefinition, fromOptions, given === undefined ? {} : { concurrency: given });
+    refuseBothRateLimits(merged, `startWorkers() limits for queue "${queue}" (definition and start options together)`);
+    result.set(queue, merged);
   }
   return result;
 }

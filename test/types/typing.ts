@@ -116,6 +116,16 @@ export async function workers(): Promise<void> {
   await startWorkers({ client, handlers: [emailHandlers], concurrency: { email: 2, media: 1 }, handleSignals: false });
   // @ts-expect-error concurrency for an undeclared queue
   await startWorkers({ client, handlers: [emailHandlers], concurrency: { sms: 2 } });
+  const group = await startWorkers({ client, handlers: [emailHandlers], limits: { email: { concurrency: process.env.EMAIL_CONCURRENCY, limiter: { max: 5, duration: '1000' }, globalConcurrency: null } } });
+  group.setConcurrency('email', 3);
+  // @ts-expect-error limits for an undeclared queue
+  await startWorkers({ client, handlers: [emailHandlers], limits: { sms: { concurrency: 2 } } });
+  // @ts-expect-error an unknown key in a rate limit
+  await startWorkers({ client, handlers: [emailHandlers], limits: { email: { limiter: { max: 5, duration: 1000, per: 's' } } } });
+  const cancelled = await client.producer.cancel('email', '42', { reason: 'typo' });
+  type _Outcome = Assert<Equal<typeof cancelled.outcome, 'removed' | 'signalled' | 'unheard' | 'finished' | 'not-found'>>;
+  // @ts-expect-error cancel on an undeclared queue
+  await client.producer.cancel('sms', '42');
 }
 
 // ---- events: typed per queue and narrowed by job name ----

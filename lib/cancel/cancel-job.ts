@@ -1,0 +1,50 @@
+import type { JobState, Queue } from 'bullmq';
+import { cancelChannel, encodeCancelRequest } from './cancel-channel';
+
+/**
+ * What `cancel()` did:
+ * - `removed`: the job had not started (waiting, delayed, prioritized, paused, waiting for children)
+ *   and was removed; it will never run.
+ * - `signalled`: the job was running; the cancel was published to `listeners` worker processes, and
+ *   the one holding the job aborts its handler's signal and fails it with `JobCancelledError`.
+ * - `unheard`: the job was running but no worker process listens for cancels (none started with this
+ *   version, or all are disconnected); nothing was done.
+ * - `finished`: the job had already completed or failed; nothing was done.
+ * - `not-found`: no job with this id (never added, or removed by retention).
+ */
+export interface CancelResult {
+  readonly queue: string;
+  readonly jobId: string;
+  readonly outcome: 'removed' | 'signalled' | 'unheard' | 'finished' | 'not-found';
+  /** The job's state when it was cancelled (`unknown` for `not-found`). */
+  readonly state: JobState | 'unknown';
+  /** For `signalled` / `unheard`: how many worker processes received the request. */
+  readonly listeners?: number;
+}
+
+/**
+ * Cancels one job wherever it is. A job that has not started is removed; BullMQ refuses to remove a
+ * job that a worker has meanwhile locked, in which case its state is read again and it is cancelled
+ * as a running job. `publish` sends on the producer's connection (PUBLISH needs no connection of its own).
+ */
+export async function cancelJob(
+  handle: Queue,
+  jobId: string,
+  reason: string | undefined,
+  publish: (channel: string, message: string) => Promise<number>,
+): Promise<CancelResult> {
+  const queue = handle.name;
+  for (let round = 0; round < 3; round++) {
+    const state = await handle.getJobState(jobId);
+    if (state === 'unknown') return { queue, jobId, outcome: 'not-found', state };
+    if (state === 'completed' || state === 'failed') return { queue, jobId, outcome: 'finished', state };
+    if (state === 'active') {
+      const listeners = await publish(cancelChannel(handle.opts.prefix ?? 'bull'), encodeCancelRequest({ queue, jobId, ...(reason === undefined ? {} : { reason }) }));
+      return { queue, jobId, outcome: listeners > 0 ? 'signalled' : 'unheard', state, listeners };
+    }
+    // 0 means the job is locked (a worker took it since the state was read) or already gone: look again.
+    if ((await handle.remove(jobId)) === 1) return { queue, jobId, outcome: 'removed', state };
+  }
+  const state = await handle.getJobState(jobId);
+  return { queue, jobId, outcome: state === 'unknown' ? 'not-found' : 'finished', state };
+}
