@@ -4,6 +4,8 @@ import type { HandlerRegistry } from './handlers';
 import { assertPlainJson } from '../definition/plain-json';
 import { validateJobData } from '../definition/validation';
 import type { StandardSchemaV1 } from '../definition/standard-schema';
+import { contextOf, runInJobContext } from './job-context';
+import type { HookRunner } from './handler-hooks';
 
 /**
  * Builds the BullMQ processor of one queue: it runs the handler registered for `job.name` and stores
@@ -13,8 +15,11 @@ import type { StandardSchemaV1 } from '../definition/standard-schema';
  * Declared with three parameters so BullMQ passes the job's abort signal (it checks the arity); the
  * handler gets that signal, which BullMQ aborts when the job is cancelled, and which a shutdown past its
  * deadline aborts through `worker.cancelAllJobs()`.
+ *
+ * The hooks (when any) and the handler run in the job's context (`jobContext()`): one
+ * AsyncLocalStorage run per job.
  */
-export function routeJobs(registry: HandlerRegistry, active: Set<string>) {
+export function routeJobs(registry: HandlerRegistry, active: Set<string>, hooks?: HookRunner) {
   const table = registry.handlers as Record<string, (job: Job, context: { signal: AbortSignal | undefined }) => Promise<unknown>>;
   const schemas = registry.schemas ?? {};
   return async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<unknown> => {
@@ -29,17 +34,21 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>) {
       const schema = Object.hasOwn(schemas, job.name) ? schemas[job.name] : undefined;
       if (schema) job.data = await validInWorker(schema, job, registry.queue);
       guardProgress(job);
-      const result = await handler(job, { signal: jobSignal }).catch((thrown: unknown) => {
-        throw asError(thrown, job.name);
-      });
-      // JSON has no undefined: a handler that returns nothing stores null, said plainly in the types.
-      const stored = result === undefined ? null : result;
-      try {
-        assertPlainJson(stored, 'returnvalue');
-      } catch (error) {
-        throw new UnrecoverableError(`Handler for "${job.name}" returned a value that cannot be stored: ${(error as QueuewireError).message}`);
-      }
-      return stored;
+      const execute = async (): Promise<unknown> => {
+        const result = await handler(job, { signal: jobSignal }).catch((thrown: unknown) => {
+          throw asError(thrown, job.name);
+        });
+        // JSON has no undefined: a handler that returns nothing stores null, said plainly in the types.
+        const stored = result === undefined ? null : result;
+        try {
+          assertPlainJson(stored, 'returnvalue');
+        } catch (error) {
+          throw new UnrecoverableError(`Handler for "${job.name}" returned a value that cannot be stored: ${(error as QueuewireError).message}`);
+        }
+        return stored;
+      };
+      const context = contextOf(registry.queue, job, jobSignal);
+      return await runInJobContext(context, hooks ? () => hooks(job, context, execute) : execute);
     } finally {
       active.delete(job.id!);
     }
