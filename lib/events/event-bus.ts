@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { QueueSet } from '../definition/define';
+import type { QueueNameOf, QueueSet } from '../definition/define';
 import { decodeEvent } from './event-decoder';
 import { JOB_EVENT_NAMES, QUEUE_EVENT_NAMES, type EventMap } from './event-types';
 import { GuardedEmitter } from './guarded-emitter';
@@ -129,7 +129,7 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
    * @example client.events.on('failed', async (e) => log.error({ requestId: (await client.events.metadataOf(e)).requestId }, e.failedReason))
    * @throws ConfigurationError (as a rejection) when `timeout` is not a positive whole number
    */
-  async metadataOf(event: { readonly queue: string; readonly jobId?: string }, options: { timeout?: number } = {}): Promise<Readonly<JobMetadata>> {
+  async metadataOf(event: { readonly queue: QueueNameOf<Queues>; readonly jobId?: string }, options: { timeout?: number } = {}): Promise<Readonly<JobMetadata>> {
     const timeout = options.timeout ?? 1000;
     if (!Number.isInteger(timeout) || timeout <= 0) throw new ConfigurationError(`events.metadataOf(): timeout must be a positive whole number of ms; got ${String(timeout)}.`);
     const stream = this.options.streams.find((candidate) => candidate.queue === event?.queue);

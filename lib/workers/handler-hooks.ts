@@ -4,6 +4,7 @@ import { ConfigurationError } from '../errors';
 import { refuseUnknownOptions } from '../known-options';
 import type { Logger } from '../logger';
 import type { JobContext } from './job-context';
+import { asJobError } from './thrown-error';
 
 /**
  * A job as handler hooks see it: one of the jobs of the queues the workers serve, with `job.data` as its
@@ -92,7 +93,9 @@ export function handlerHooks(option: unknown, logger: Logger): HookRunner | unde
     }
   });
   if (list.length === 0) return undefined;
-  return runnerOf([...list] as CheckedHooks[], logger);
+  // The functions are read once, here: editing the hook objects later does not change running workers.
+  const checked = (list as CheckedHooks[]).map(({ before, after, error }) => ({ before, after, error }));
+  return runnerOf(checked, logger);
 }
 
 function runnerOf(hooks: readonly CheckedHooks[], logger: Logger): HookRunner {
@@ -130,19 +133,11 @@ function runnerOf(hooks: readonly CheckedHooks[], logger: Logger): HookRunner {
   };
 }
 
-// A `before` hook's failure is the job's failure, so it must be an Error BullMQ can store: anything else
-// thrown becomes one that says where it came from.
+// A `before` hook's failure is the job's failure, so it must be an Error BullMQ can store.
 async function callBefore(before: AnyHook, job: Job, context: JobContext): Promise<void> {
   try {
     await before(job, context);
   } catch (thrown) {
-    if (thrown instanceof Error) throw thrown;
-    let shown: string;
-    try {
-      shown = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
-    } catch {
-      shown = String(thrown);
-    }
-    throw new Error(`A "before" hook for "${job.name}" threw a non-Error value: ${shown}`);
+    throw asJobError(thrown, `A "before" hook for "${job.name}"`);
   }
 }

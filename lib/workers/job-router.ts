@@ -6,6 +6,7 @@ import { validateJobData } from '../definition/validation';
 import type { StandardSchemaV1 } from '../definition/standard-schema';
 import { contextOf, runInJobContext } from './job-context';
 import type { HookRunner } from './handler-hooks';
+import { asJobError } from './thrown-error';
 
 /**
  * Builds the BullMQ processor of one queue: it runs the handler registered for `job.name` and stores
@@ -36,7 +37,7 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>, hooks?
       guardProgress(job);
       const execute = async (): Promise<unknown> => {
         const result = await handler(job, { signal: jobSignal }).catch((thrown: unknown) => {
-          throw asError(thrown, job.name);
+          throw asJobError(thrown, `Handler for "${job.name}"`);
         });
         // JSON has no undefined: a handler that returns nothing stores null, said plainly in the types.
         const stored = result === undefined ? null : result;
@@ -61,20 +62,6 @@ async function validInWorker(schema: StandardSchemaV1, job: Job, queue: string):
   } catch (error) {
     throw error instanceof ValidationError ? new UnrecoverableError(error.message) : error;
   }
-}
-
-// BullMQ reads `.message` of whatever a handler throws: `throw null` would crash its failure handling
-// and leave the job active, and `throw 'text'` would be stored as "null". Anything not an Error becomes
-// one that says what was thrown.
-function asError(thrown: unknown, name: string): Error {
-  if (thrown instanceof Error) return thrown;
-  let shown: string;
-  try {
-    shown = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
-  } catch {
-    shown = String(thrown);
-  }
-  return new Error(`Handler for "${name}" threw a non-Error value: ${shown}`);
 }
 
 // Progress travels as JSON like results do: a value JSON would alter is refused where the handler
