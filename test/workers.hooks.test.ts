@@ -208,6 +208,27 @@ describe('workers: hooks around handlers (before / after / error)', function () 
     ]);
   });
 
+  it('a plain-JavaScript handler that throws before returning a promise fails like an async one (the error hooks see an Error); one returning a plain value completes', async () => {
+    const seen: unknown[] = [];
+    const { client } = await served([echoHandlers({
+      // Not async, as a JavaScript caller could write them: no promise comes back.
+      value: ((job: { data: { value: unknown } }) => {
+        if (job.data.value === 'throw') throw 'thrown synchronously'; // eslint-disable-line no-throw-literal
+        return job.data.value;
+      }) as never,
+    })], { error: (_job, error) => void seen.push(error) });
+
+    const failed = nextEvent(client.events, 'echo:failed');
+    await client.producer.add('echo', 'value', { value: 'throw' });
+    expect((await failed).failedReason).to.equal('Handler for "value" threw a non-Error value: thrown synchronously');
+    expect(seen).to.have.length(1);
+    expect(seen[0]).to.be.instanceOf(Error);
+
+    const completed = nextEvent(client.events, 'echo:completed');
+    await client.producer.add('echo', 'value', { value: 7 });
+    expect((await completed).returnvalue).to.equal(7);
+  });
+
   it('no hook runs for a job the worker refuses before its handler: a name without a handler, data its schema refuses', async () => {
     const strict = defineQueues({ orders: { jobs: { place: job(z.object({ quantity: z.number().int().positive() })) } } });
     const prefix = uniquePrefix();

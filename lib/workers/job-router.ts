@@ -36,9 +36,14 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>, hooks?
       if (schema) job.data = await validInWorker(schema, job, registry.queue);
       guardProgress(job);
       const execute = async (): Promise<unknown> => {
-        const result = await handler(job, { signal: jobSignal }).catch((thrown: unknown) => {
+        // Awaited inside try, not chained with .catch(): a plain-JavaScript handler that throws before
+        // returning a promise, or returns no promise at all, is handled like an async one.
+        let result: unknown;
+        try {
+          result = await handler(job, { signal: jobSignal });
+        } catch (thrown) {
           throw asJobError(thrown, `Handler for "${job.name}"`);
-        });
+        }
         // JSON has no undefined: a handler that returns nothing stores null, said plainly in the types.
         const stored = result === undefined ? null : result;
         try {
