@@ -10,6 +10,7 @@ import { consoleLogger, type Logger } from './logger';
 import { Producer } from './producer/producer';
 import type { BeforeAddHook } from './producer/add-hooks';
 import { DEFAULT_IDEMPOTENCY_WINDOW } from './producer/request-scope';
+import { readStoredMetadata } from './events/stored-metadata';
 
 export interface QueueClientOptions<Queues extends QueueSet> {
   /** The definition from `defineQueues()`. */
@@ -127,6 +128,7 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
         jobKeyPrefix: `${this.prefix}:${queue}:`,
       })),
       logger: this.logger,
+      readMetadata: (jobKey, timeout) => readStoredMetadata(this.connections, jobKey, timeout),
     });
     return this.bus;
   }

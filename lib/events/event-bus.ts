@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
-import type { QueueSet } from '../definition/define';
+import type { QueueNameOf, QueueSet } from '../definition/define';
 import { decodeEvent } from './event-decoder';
 import { JOB_EVENT_NAMES, QUEUE_EVENT_NAMES, type EventMap } from './event-types';
 import { GuardedEmitter } from './guarded-emitter';
 import { StreamReader, type StreamBatch } from './stream-reader';
 import { ClosedError, ConfigurationError, UnreadableEventStreamError } from '../errors';
 import type { Logger } from '../logger';
+import type { JobMetadata } from '../producer/job-metadata';
 
 /** A finished job as the bus saw it, for waits on one job. */
 export type JobOutcome = { state: 'completed'; returnvalue: unknown } | { state: 'failed'; failedReason: string };
@@ -32,12 +33,15 @@ export interface EventBusOptions {
   readonly logger: Logger;
   /** How long one XREAD blocks before it is re-issued (ms). */
   readonly blockTimeout?: number;
+  /** Reads a stored job's metadata (`metadataOf`), off the bus's blocking connection; never rejects. */
+  readonly readMetadata?: (jobKey: string, timeout: number) => Promise<Readonly<JobMetadata>>;
 }
 
 const EVENT_NAMES: readonly string[] = [...JOB_EVENT_NAMES, ...QUEUE_EVENT_NAMES, 'events-lost'];
 const BATCH_SIZE = 500;
 const NAME_CACHE_SIZE = 10_000;
 const RETRY_DELAY_MS = 500;
+const NO_METADATA: Readonly<JobMetadata> = Object.freeze({});
 
 /**
  * Re-emits every queue's BullMQ events from Redis in this process, through one blocking connection
@@ -112,6 +116,25 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
       set!.delete(watcher);
       if (set!.size === 0 && this.watchers.get(key) === set) this.watchers.delete(key);
     };
+  }
+
+  /**
+   * The metadata of an event's job — `requestId` of the request that added it, what `beforeAdd` hooks
+   * added — for a listener that logs or routes by it: events carry job ids, not jobs. One HGET of the
+   * job's stored options on the client's producer connection, only when called; the bus itself reads
+   * nothing per event. Resolves `{}` when the job has no metadata or is gone (retention removed it, or a
+   * queue-wide event), or when Redis does not answer within `timeout` ms (default 1000); never rejects
+   * for those, so a listener can use it without a try/catch.
+   *
+   * @example client.events.on('failed', async (e) => log.error({ requestId: (await client.events.metadataOf(e)).requestId }, e.failedReason))
+   * @throws ConfigurationError (as a rejection) when `timeout` is not a positive whole number
+   */
+  async metadataOf(event: { readonly queue: QueueNameOf<Queues>; readonly jobId?: string }, options: { timeout?: number } = {}): Promise<Readonly<JobMetadata>> {
+    const timeout = options.timeout ?? 1000;
+    if (!Number.isInteger(timeout) || timeout <= 0) throw new ConfigurationError(`events.metadataOf(): timeout must be a positive whole number of ms; got ${String(timeout)}.`);
+    const stream = this.options.streams.find((candidate) => candidate.queue === event?.queue);
+    if (!stream || typeof event.jobId !== 'string' || !this.options.readMetadata) return NO_METADATA;
+    return this.options.readMetadata(`${stream.jobKeyPrefix}${event.jobId}`, timeout);
   }
 
   /** Number of jobs being watched; stays flat when waits clean up after themselves. */

@@ -12,6 +12,9 @@ export interface JobRoute {
   /** Aborts a job this process runs and fails it with `JobCancelledError`; false when it runs no such job. */
   cancel(jobId: string, reason: string | undefined): boolean;
 }
+import { contextOf, runInJobContext } from './job-context';
+import type { HookRunner } from './handler-hooks';
+import { asJobError } from './thrown-error';
 
 /**
  * Builds the BullMQ processor of one queue: it runs the handler registered for `job.name` and stores
@@ -22,8 +25,11 @@ export interface JobRoute {
  * handler gets that signal, which BullMQ aborts when the job is cancelled, and which a shutdown past its
  * deadline aborts through `worker.cancelAllJobs()`. A job name's timeout and a cancel from any process
  * abort it too, and fail the job (see `runAbortable`).
+ *
+ * The hooks (when any) and the handler run in the job's context (`jobContext()`): one
+ * AsyncLocalStorage run per job, inside the timeout, so a hook that hangs is cut off like a handler.
  */
-export function routeJobs(registry: HandlerRegistry, active: Set<string>): JobRoute {
+export function routeJobs(registry: HandlerRegistry, active: Set<string>, hooks?: HookRunner): JobRoute {
   const table = registry.handlers as Record<string, (job: Job, context: { signal: AbortSignal | undefined }) => Promise<unknown>>;
   const schemas = registry.schemas ?? {};
   const timeouts = registry.timeouts ?? {};
@@ -42,25 +48,36 @@ export function routeJobs(registry: HandlerRegistry, active: Set<string>): JobRo
       const schema = Object.hasOwn(schemas, job.name) ? schemas[job.name] : undefined;
       if (schema) job.data = await validInWorker(schema, job, registry.queue);
       guardProgress(job);
-      const result = await runAbortable({
+      return await runAbortable({
         queue: registry.queue,
         job,
         timeout: Object.hasOwn(timeouts, job.name) ? timeouts[job.name] : undefined,
         jobSignal,
         cancels,
         cancelledEarly: early.get(job.id!),
-        run: (signal) => handler(job, { signal }).catch((thrown: unknown) => {
-          throw asError(thrown, job.name);
-        }),
+        run: (signal) => {
+          const execute = async (): Promise<unknown> => {
+            // Awaited inside try, not chained with .catch(): a plain-JavaScript handler that throws before
+            // returning a promise, or returns no promise at all, is handled like an async one.
+            let result: unknown;
+            try {
+              result = await handler(job, { signal });
+            } catch (thrown) {
+              throw asJobError(thrown, `Handler for "${job.name}"`);
+            }
+            // JSON has no undefined: a handler that returns nothing stores null, said plainly in the types.
+            const stored = result === undefined ? null : result;
+            try {
+              assertPlainJson(stored, 'returnvalue');
+            } catch (error) {
+              throw new UnrecoverableError(`Handler for "${job.name}" returned a value that cannot be stored: ${(error as QueuewireError).message}`);
+            }
+            return stored;
+          };
+          const context = contextOf(registry.queue, job, signal);
+          return runInJobContext(context, hooks ? () => hooks(job, context, execute) : execute);
+        },
       });
-      // JSON has no undefined: a handler that returns nothing stores null, said plainly in the types.
-      const stored = result === undefined ? null : result;
-      try {
-        assertPlainJson(stored, 'returnvalue');
-      } catch (error) {
-        throw new UnrecoverableError(`Handler for "${job.name}" returned a value that cannot be stored: ${(error as QueuewireError).message}`);
-      }
-      return stored;
     } finally {
       active.delete(job.id!);
       early.delete(job.id!);
@@ -81,20 +98,6 @@ async function validInWorker(schema: StandardSchemaV1, job: Job, queue: string):
   } catch (error) {
     throw error instanceof ValidationError ? new UnrecoverableError(error.message) : error;
   }
-}
-
-// BullMQ reads `.message` of whatever a handler throws: `throw null` would crash its failure handling
-// and leave the job active, and `throw 'text'` would be stored as "null". Anything not an Error becomes
-// one that says what was thrown.
-function asError(thrown: unknown, name: string): Error {
-  if (thrown instanceof Error) return thrown;
-  let shown: string;
-  try {
-    shown = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
-  } catch {
-    shown = String(thrown);
-  }
-  return new Error(`Handler for "${name}" threw a non-Error value: ${shown}`);
 }
 
 // Progress travels as JSON like results do: a value JSON would alter is refused where the handler

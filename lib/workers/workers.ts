@@ -11,12 +11,19 @@ import { checkLimits, mergeLimits, refuseBothRateLimits, wholeNumber, type Queue
 import { applyGlobalLimits } from './global-limits';
 import { listenForCancels } from './cancel-listener';
 import { changeConcurrency } from './worker-concurrency';
+import { handlerHooks, type HandlerHooks } from './handler-hooks';
 
-export interface StartWorkersOptions<Queues extends QueueSet> {
+export interface StartWorkersOptions<Queues extends QueueSet, Served extends QueueNameOf<Queues> = QueueNameOf<Queues>> {
   /** The process's queue client; its definition, prefix and connection settings are used. */
   client: QueueClient<Queues>;
   /** One registry per queue to serve, from `handlers()`. */
-  handlers: ReadonlyArray<HandlerRegistry<Queues, any>>;
+  handlers: ReadonlyArray<HandlerRegistry<Queues, Served>>;
+  /**
+   * Functions run around every handler, in the job's context: `{ before, after, error }`, or an array
+   * of them (`before` in order, `after` / `error` in reverse). Jobs are typed as the served queues' jobs.
+   * See `HandlerHooks`.
+   */
+  hooks?: HandlerHooks<Queues, Served> | ReadonlyArray<HandlerHooks<Queues, Served>>;
   /**
    * Jobs run at once: one number for every queue, or per queue. Numeric strings (`process.env.X`) are
    * accepted. Overrides `limits` and the definition's `limits.concurrency`. Default 1.
@@ -103,7 +110,7 @@ export interface WorkerGroup {
  *
  * @throws ConfigurationError for an unknown queue, a queue given twice, or invalid concurrency
  */
-export async function startWorkers<Queues extends QueueSet>(options: StartWorkersOptions<Queues>): Promise<WorkerGroup> {
+export async function startWorkers<Queues extends QueueSet, Served extends QueueNameOf<Queues> = QueueNameOf<Queues>>(options: StartWorkersOptions<Queues, Served>): Promise<WorkerGroup> {
   const { client, handlers, shutdownTimeout = 25_000, handleSignals = true } = options;
   const registries = checkRegistries(client, handlers);
   const concurrency = resolveConcurrency(client, options.concurrency, registries);
@@ -112,6 +119,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     throw new ConfigurationError(`shutdownTimeout must be a whole number of ms >= 0; got ${shutdownTimeout}.`);
   }
   const recovery = resolveStalledRecovery(options);
+  const hooks = handlerHooks(options.hooks, client.logger);
   refuseUnknownOptions(options, START_OPTIONS, 'startWorkers()');
   if (handleSignals && signalOwner() !== undefined) {
     throw new ConfigurationError('startWorkers(): another worker group of this process already handles SIGTERM/SIGINT, and on a signal each would exit the process while the other\'s jobs still run. Pass every registry to one startWorkers() call, or set handleSignals: false and close the groups yourself.');
@@ -140,7 +148,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     active.set(registry.queue, running);
     const ended = new Map<string, number>();
     unwritten.set(registry.queue, ended);
-    const route = routeJobs(registry, running);
+    const route = routeJobs(registry, running, hooks);
     routes.set(registry.queue, route);
     const queueLimits = limits.get(registry.queue)!;
     const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
@@ -270,7 +278,7 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
   return { workers, limits, setConcurrency, close };
 }
 
-const START_OPTIONS = ['client', 'handlers', 'concurrency', 'limits', 'shutdownTimeout', 'handleSignals', 'exitOnConnectionLoss', 'lockDuration', 'stalledInterval', 'maxStalledCount'];
+const START_OPTIONS = ['client', 'handlers', 'hooks', 'concurrency', 'limits', 'shutdownTimeout', 'handleSignals', 'exitOnConnectionLoss', 'lockDuration', 'stalledInterval', 'maxStalledCount'];
 
 // Signals belong to the process, not to one group, so the owner is recorded on the process itself
 // (under a registry symbol, so two copies of queuewire in one process see the same owner).
@@ -336,7 +344,7 @@ function forgetExpired(ended: Map<string, number>, lockDuration: number): void {
 // Only the timing of stalled recovery is configurable, never whether it runs: BullMQ's skipStalledCheck
 // and skipLockRenewal (which JavaScript callers could still pass) would leave a killed worker's jobs
 // active for good, and maxStalledCount 0 would fail them instead of running them again.
-function resolveStalledRecovery<Queues extends QueueSet>(options: StartWorkersOptions<Queues>): { lockDuration?: number; stalledInterval?: number; maxStalledCount?: number } {
+function resolveStalledRecovery<Queues extends QueueSet>(options: StartWorkersOptions<Queues, any>): { lockDuration?: number; stalledInterval?: number; maxStalledCount?: number } {
   for (const key of ['skipStalledCheck', 'skipLockRenewal']) {
     if (Object.hasOwn(options, key)) {
       throw new ConfigurationError(`startWorkers(): ${key} is not supported: stalled checks and lock renewal are how a crashed worker's jobs come back. Tune lockDuration / stalledInterval instead.`);
