@@ -1,9 +1,18 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { QueuewireError, ValidationError } from '../errors';
-import type { HandlerRegistry } from './handlers';
 import { assertPlainJson } from '../definition/plain-json';
 import { validateJobData } from '../definition/validation';
 import type { StandardSchemaV1 } from '../definition/standard-schema';
+
+/** What a router needs of a registry (or of a sandboxed module's handlers). */
+export interface RoutableHandlers {
+  readonly queue: string;
+  readonly handlers: object;
+  readonly schemas?: Readonly<Record<string, StandardSchemaV1>>;
+}
+
+/** Runs a whole job elsewhere (a sandbox child) and settles with its result or failure. */
+export type DelegatedRun = (job: Job, token: string | undefined, signal: AbortSignal | undefined) => Promise<unknown>;
 
 /**
  * Builds the BullMQ processor of one queue: it runs the handler registered for `job.name` and stores
@@ -14,10 +23,21 @@ import type { StandardSchemaV1 } from '../definition/standard-schema';
  * handler gets that signal, which BullMQ aborts when the job is cancelled, and which a shutdown past its
  * deadline aborts through `worker.cancelAllJobs()`.
  */
-export function routeJobs(registry: HandlerRegistry, active: Set<string>) {
+export function routeJobs(registry: RoutableHandlers, active: Set<string>, delegated: ReadonlyMap<string, DelegatedRun> = new Map()) {
   const table = registry.handlers as Record<string, (job: Job, context: { signal: AbortSignal | undefined }) => Promise<unknown>>;
   const schemas = registry.schemas ?? {};
-  return async (job: Job, _token?: string, jobSignal?: AbortSignal): Promise<unknown> => {
+  return async (job: Job, token?: string, jobSignal?: AbortSignal): Promise<unknown> => {
+    // A sandboxed name runs whole in its child, which loads the same definition and applies the checks
+    // below there (schema, result, progress), so the data crosses to the child exactly as stored.
+    const run = delegated.get(job.name);
+    if (run) {
+      active.add(job.id!);
+      try {
+        return await run(job, token, jobSignal);
+      } finally {
+        active.delete(job.id!);
+      }
+    }
     const handler = Object.hasOwn(table, job.name) ? table[job.name] : undefined;
     if (!handler) {
       throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${registry.queue}". Known jobs: ${Object.keys(table).join(', ')}. Deploy a worker whose handlers include it.`);

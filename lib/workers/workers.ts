@@ -5,8 +5,11 @@ import type { QueueNameOf, QueueSet } from '../definition/define';
 import { ConfigurationError } from '../errors';
 import { refuseUnknownOptions } from '../known-options';
 import { isHandlerRegistry, type HandlerRegistry } from './handlers';
+import { isLostLockEcho, reportLostLocks } from './lost-locks';
 import type { LocalWorkerHealth } from '../connection/health';
 import { routeJobs } from './job-router';
+import { sandboxesOf } from './sandboxes';
+import type { SandboxPool } from './sandbox-pool';
 
 export interface StartWorkersOptions<Queues extends QueueSet> {
   /** The process's queue client; its definition, prefix and connection settings are used. */
@@ -109,12 +112,15 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
   // keeps retrying): still active in Redis, so a shutdown that gives up on them must name them too.
   const unwritten = new Map<string, Map<string, number>>();
   const workers = new Map<string, Worker>();
+  const sandboxPools: SandboxPool[] = [];
   for (const registry of registries) {
     const running = new Set<string>();
     active.set(registry.queue, running);
     const ended = new Map<string, number>();
     unwritten.set(registry.queue, ended);
-    const route = routeJobs(registry, running);
+    const sandboxes = sandboxesOf(registry);
+    sandboxPools.push(...sandboxes.pools);
+    const route = routeJobs(registry, running, sandboxes.runs);
     const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
       try {
         return await route(job, token, signal);
@@ -130,7 +136,10 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
       concurrency: concurrency.get(registry.queue)!,
       ...recovery,
     });
-    worker.on('error', (error) => logOnce(`[queuewire] worker "${registry.queue}": ${error.message}`));
+    worker.on('error', (error) => {
+      if (!isLostLockEcho(error)) logOnce(`[queuewire] worker "${registry.queue}": ${error.message}`);
+    });
+    reportLostLocks(worker, registry.queue, client.logger);
     worker.on('completed', (job) => ended.delete(job.id!));
     worker.on('failed', (job) => job && ended.delete(job.id!));
     workers.set(registry.queue, worker);
@@ -189,6 +198,8 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
       for (const worker of workers.values()) worker.cancelAllJobs(`Worker shutdown deadline of ${shutdownTimeout} ms passed; the job returns through stalled recovery.`);
       await Promise.race([graceful, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     }
+    // After the deadline a sandboxed job's child is killed like an in-process handler's signal is aborted.
+    await Promise.all(sandboxPools.map((pool) => pool.close(outcome === 'deadline')));
     removeSignalHandlers();
     client.localWorkers.delete(reportHealth);
     client.localWorkerGroups.delete(close);
