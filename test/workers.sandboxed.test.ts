@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createQueueClient, handlers, sandboxed, startWorkers, type HandlerMap, type QueueClient, type WorkerGroup } from '../lib/index';
+import { ConfigurationError, createQueueClient, handlers, sandboxed, sandboxHandlers, startWorkers, type HandlerMap, type QueueClient, type WorkerGroup } from '../lib/index';
 import { nextEvent } from './support/bus-events';
 import { useCleanup, useRedisServer, uniquePrefix } from './support/harness';
 import { pollUntil } from './support/poll';
@@ -142,6 +142,28 @@ describe('workers: sandboxed handlers', function () {
     expect(logger.lines.filter((line) => line.message.includes('lost its lock'))).to.have.length(1);
   });
 
+  it('a shutdown past its deadline abandons a busy sandboxed job to stalled recovery and kills its child', async () => {
+    const client = createQueueClient({ queues: sandboxQueues, connection: redis().url, prefix: uniquePrefix(), logger: recordingLogger() });
+    cleanup(() => client.close());
+    const group = await startWorkers({ client, handleSignals: false, shutdownTimeout: 300, handlers: [handlers(sandboxQueues, 'work', { ...inProcess, hang: sandboxed(workHandlers) })] });
+    await client.events.ready();
+    const started = nextEvent(client.events, 'work:progress');
+    const hung = await client.producer.add('work', 'hang', {});
+    const childPid = ((await started).data as { pid: number }).pid;
+
+    const report = await group.close();
+    expect(report).to.deep.equal({ abandoned: [`work/${hung.id}`], clean: false });
+    expect(isAlive(childPid), 'child still running after close()').to.equal(false);
+    expect(await client.queue('work').getJobState(hung.id!)).to.equal('active'); // for stalled recovery, not failed
+  });
+
+  it('sandboxed() refuses a relative path, a missing module and an unknown option before anything connects', () => {
+    expect(() => sandboxed('./fixtures/sandbox/work-handlers')).to.throw(ConfigurationError, /must be an absolute path, such as require\.resolve/);
+    expect(() => sandboxed(join(__dirname, 'no-such-module.js'))).to.throw(ConfigurationError, /no module at .*no-such-module\.js/);
+    expect(() => sandboxed(workHandlers, { threads: true } as never)).to.throw(ConfigurationError, /unknown option "threads"/);
+    expect(() => sandboxHandlers(sandboxQueues, 'work', { resize: async () => undefined } as never)).to.throw(ConfigurationError, /handlers for undeclared jobs "resize"/);
+  });
+
   it('progress reported by a sandboxed handler reaches the event bus, in order, before its completion', async () => {
     const { client } = await serve({ steps: sandboxed(workHandlers) });
     const seen: unknown[] = [];
@@ -152,3 +174,12 @@ describe('workers: sandboxed handlers', function () {
     expect(seen).to.deep.equal([10, 50, 100]);
   });
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
