@@ -79,16 +79,16 @@ export class SandboxPool {
 
   private runIn(child: Child, job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      // Detach on either outcome, so a reused child's next job is not answered by this job's listeners.
+      // Settles once, and detaches on either outcome so a reused child's next job is not answered by
+      // this job's listeners.
+      let settled = false;
       const finish = (settle: () => void): void => {
+        if (settled) return;
+        settled = true;
         child.off('exit', onExit);
         child.off('message', onMessage);
         signal?.removeEventListener('abort', onAbort);
         settle();
-      };
-      const onExit = (code: number | null, exitSignal: string | null): void => {
-        const how = exitSignal ? `was killed by ${exitSignal}` : `exited with code ${code}`;
-        finish(() => reject(new SandboxedHandlerError(`The ${this.where} running job "${job.name}" (${this.queue}/${job.id}) ${how} before the job finished (killed from outside, out of memory, or process.exit() in the handler). Later jobs start a fresh ${this.where}.`)));
       };
       // In the order sent: a progress update is written before the completion that follows it.
       let answered: Promise<unknown> = Promise.resolve();
@@ -100,6 +100,12 @@ export class SandboxPool {
           },
           (error: unknown) => finish(() => reject(error)),
         );
+      };
+      const onExit = (code: number | null, exitSignal: string | null): void => {
+        const how = exitSignal ? `was killed by ${exitSignal}` : `exited with code ${code}`;
+        const error = new SandboxedHandlerError(`The ${this.where} running job "${job.name}" (${this.queue}/${job.id}) ${how} before the job finished (killed from outside, out of memory, or process.exit() in the handler). Later jobs start a fresh ${this.where}.`);
+        // Messages the child sent before it ended count first: a result it sent just before exiting stands.
+        void answered.then(() => finish(() => reject(error)));
       };
       const onAbort = (): void => {
         child.send({ cmd: ChildCommand.Cancel, value: signal!.reason }).catch(() => undefined);
