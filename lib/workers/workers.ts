@@ -14,7 +14,10 @@ import type { SandboxPool } from './sandbox-pool';
 export interface StartWorkersOptions<Queues extends QueueSet> {
   /** The process's queue client; its definition, prefix and connection settings are used. */
   client: QueueClient<Queues>;
-  /** One registry per queue to serve, from `handlers()`. */
+  /**
+   * One registry per queue to serve, from `handlers()`. Names given `sandboxed(path)` run in child
+   * processes (or worker threads) that the group starts on demand and ends when it closes.
+   */
   handlers: ReadonlyArray<HandlerRegistry<Queues, any>>;
   /** Jobs run at once: one number for every queue, or per queue. Default 1. */
   concurrency?: number | Partial<Record<QueueNameOf<Queues>, number>>;
