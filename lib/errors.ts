@@ -191,3 +191,12 @@ export class JobCancelledError extends QueuewireError {
     super(`Job "${jobName}" (${queue}/${jobId}) was cancelled${reason ? `: ${reason}` : ''}. It is not retried.`);
   }
 }
+
+/**
+ * A `sandboxed()` handler's child process or worker thread could not load its module, or ended before
+ * its job finished. The job fails with this message (and is retried if it has attempts left); the
+ * worker goes on, with a fresh child for the next job.
+ */
+export class SandboxedHandlerError extends QueuewireError {
+  readonly code = 'QW_SANDBOXED_HANDLER';
+}

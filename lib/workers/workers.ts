@@ -5,6 +5,7 @@ import type { QueueNameOf, QueueSet } from '../definition/define';
 import { ConfigurationError } from '../errors';
 import { refuseUnknownOptions } from '../known-options';
 import { isHandlerRegistry, type HandlerRegistry } from './handlers';
+import { isLostLockEcho, reportLostLocks } from './lost-locks';
 import type { LocalWorkerHealth } from '../connection/health';
 import { routeJobs, type JobRoute } from './job-router';
 import { checkLimits, mergeLimits, refuseBothRateLimits, wholeNumber, type QueueLimits, type ResolvedLimits } from '../definition/limits';
@@ -12,16 +13,21 @@ import { applyGlobalLimits } from './global-limits';
 import { listenForCancels } from './cancel-listener';
 import { changeConcurrency } from './worker-concurrency';
 import { handlerHooks, type HandlerHooks } from './handler-hooks';
+import { sandboxesOf } from './sandboxes';
+import type { SandboxPool } from './sandbox-pool';
 
 export interface StartWorkersOptions<Queues extends QueueSet, Served extends QueueNameOf<Queues> = QueueNameOf<Queues>> {
   /** The process's queue client; its definition, prefix and connection settings are used. */
   client: QueueClient<Queues>;
-  /** One registry per queue to serve, from `handlers()`. */
+  /**
+   * One registry per queue to serve, from `handlers()`. Names given `sandboxed(path)` run in child
+   * processes (or worker threads) that the group starts on demand and ends when it closes.
+   */
   handlers: ReadonlyArray<HandlerRegistry<Queues, Served>>;
   /**
-   * Functions run around every handler, in the job's context: `{ before, after, error }`, or an array
-   * of them (`before` in order, `after` / `error` in reverse). Jobs are typed as the served queues' jobs.
-   * See `HandlerHooks`.
+   * Functions run around every in-process handler, in the job's context: `{ before, after, error }`, or
+   * an array of them (`before` in order, `after` / `error` in reverse). Jobs are typed as the served
+   * queues' jobs. Sandboxed names run without them. See `HandlerHooks`.
    */
   hooks?: HandlerHooks<Queues, Served> | ReadonlyArray<HandlerHooks<Queues, Served>>;
   /**
@@ -143,12 +149,15 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
   const unwritten = new Map<string, Map<string, number>>();
   const workers = new Map<string, Worker>();
   const routes = new Map<string, JobRoute>();
+  const sandboxPools: SandboxPool[] = [];
   for (const registry of registries) {
     const running = new Set<string>();
     active.set(registry.queue, running);
     const ended = new Map<string, number>();
     unwritten.set(registry.queue, ended);
-    const route = routeJobs(registry, running, hooks);
+    const sandboxes = sandboxesOf(registry);
+    sandboxPools.push(...sandboxes.pools);
+    const route = routeJobs(registry, running, { hooks, delegated: sandboxes.runs });
     routes.set(registry.queue, route);
     const queueLimits = limits.get(registry.queue)!;
     const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
@@ -167,7 +176,10 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
       ...(queueLimits.limiter ? { limiter: queueLimits.limiter } : {}),
       ...recovery,
     });
-    worker.on('error', (error) => logOnce(`[queuewire] worker "${registry.queue}": ${error.message}`));
+    worker.on('error', (error) => {
+      if (!isLostLockEcho(error)) logOnce(`[queuewire] worker "${registry.queue}": ${error.message}`);
+    });
+    reportLostLocks(worker, registry.queue, client.logger);
     worker.on('completed', (job) => ended.delete(job.id!));
     worker.on('failed', (job) => job && ended.delete(job.id!));
     workers.set(registry.queue, worker);
@@ -228,6 +240,8 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
       for (const worker of workers.values()) worker.cancelAllJobs(`Worker shutdown deadline of ${shutdownTimeout} ms passed; the job returns through stalled recovery.`);
       await Promise.race([graceful, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     }
+    // After the deadline a sandboxed job's child is killed like an in-process handler's signal is aborted.
+    await Promise.all(sandboxPools.map((pool) => pool.close(outcome === 'deadline')));
     removeSignalHandlers();
     client.localWorkers.delete(reportHealth);
     client.localWorkerGroups.delete(close);

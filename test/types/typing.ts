@@ -329,3 +329,32 @@ export const flowMedia = handlers(flowQueues, 'media', {
   thumbnail: async (job) => ({ out: String((await childResults(job)).length) }),
   probe: async () => undefined,
 });
+
+// ---- sandboxed handlers (issue 6): sandboxed() stands in for a handler; the child module is typed ----
+import { sandboxed, sandboxHandlers } from '../../lib/index';
+
+export const mixedHandlers = handlers(queues, 'email', {
+  welcome: sandboxed('/srv/app/dist/email-welcome.js'),
+  digest: async (job) => {
+    type _Data = Assert<Equal<typeof job.data, { userId: number }>>;
+  },
+});
+export const wholeQueueSandboxed = handlers(queues, 'media', sandboxed('/srv/app/dist/media.js', { useWorkerThreads: true }));
+export const childModule = sandboxHandlers(queues, 'email', {
+  welcome: async (job) => {
+    type _Data = Assert<Equal<typeof job.data, { to: string; name: string }>>;
+    return { messageId: job.data.to };
+  },
+});
+export const childWrongResult = sandboxHandlers(queues, 'media', {
+  // @ts-expect-error a sandboxed module's handler returning the wrong result type
+  thumbnail: async () => ({ out: 42 }),
+});
+export const childExtra = sandboxHandlers(queues, 'email', {
+  // @ts-expect-error a sandboxed module's handler for a job name the queue does not declare
+  resize: async () => undefined,
+});
+// @ts-expect-error sandboxed() options are checked
+export const badSandboxOption = sandboxed('/srv/app/dist/media.js', { threads: true });
+// @ts-expect-error a sandboxed module is not a registry for startWorkers
+export const notARegistry = startWorkers({ client, handlers: [childModule] });
