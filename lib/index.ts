@@ -6,6 +6,8 @@ export type {
 export type { StandardSchemaV1 } from './definition/standard-schema';
 export { createQueueClient, QueueClient } from './client';
 export type { QueueClientOptions } from './client';
+export { ROLE_ENV } from './roles';
+export type { ProcessRole } from './roles';
 export type { ConnectionInput } from './connection/connections';
 export { Producer } from './producer/producer';
 export type { EnqueuedJob, BulkEnqueuedJob, BulkJob, AddAndWaitOptions } from './producer/producer';

@@ -7,6 +7,7 @@ import { refuseUnknownOptions } from '../known-options';
 import { isHandlerRegistry, type HandlerRegistry } from './handlers';
 import type { LocalWorkerHealth } from '../connection/health';
 import { routeJobs } from './job-router';
+import { assertRoleAllows } from '../roles';
 
 export interface StartWorkersOptions<Queues extends QueueSet> {
   /** The process's queue client; its definition, prefix and connection settings are used. */
@@ -79,10 +80,12 @@ export interface WorkerGroup {
  * Starts one BullMQ Worker per registry. Each routes jobs by name to the registry's handlers.
  * Options are checked before anything connects.
  *
- * @throws ConfigurationError for an unknown queue, a queue given twice, or invalid concurrency
+ * @throws ConfigurationError for an unknown queue, a queue given twice, or invalid concurrency, and
+ *   in a client whose role is `'web'`
  */
 export async function startWorkers<Queues extends QueueSet>(options: StartWorkersOptions<Queues>): Promise<WorkerGroup> {
   const { client, handlers, shutdownTimeout = 25_000, handleSignals = true } = options;
+  assertRoleAllows(client, 'worker', 'startWorkers()');
   const registries = checkRegistries(client, handlers);
   const concurrency = resolveConcurrency(client, options.concurrency, registries);
   if (!Number.isInteger(shutdownTimeout) || shutdownTimeout < 0) {
