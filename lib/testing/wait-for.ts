@@ -66,7 +66,9 @@ const DEFAULT_TIMEOUT = 5000;
 export function waitFor<Queues extends QueueSet, Queue extends QueueNameOf<Queues>>(
   client: QueueClient<Queues>,
   queue: Queue,
-  job: string | JobMatcher<Queues, Queue>,
+  // `undefined` is accepted so `waitFor(client, q, added.id, …)` type-checks (BullMQ types `Job.id` as
+  // optional); it is refused at run time with a ConfigurationError.
+  job: string | undefined | JobMatcher<Queues, Queue>,
   state: WaitableState,
   options: WaitForOptions = {},
 ): Promise<StoredJob<Queues, Queue>> {
