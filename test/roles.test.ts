@@ -5,7 +5,8 @@ import { createQueueClient, startWorkers, ConfigurationError, ROLE_ENV } from '.
 import { resolveRole } from '../lib/roles';
 import { jobRoutes, queueMiddleware } from '../middleware/express';
 import { queueMiddleware as koaQueueMiddleware } from '../middleware/koa';
-import { fixturePath, NodeChild } from './support/child-process';
+import { join } from 'node:path';
+import { cliPath, fixturePath, NodeChild, runNode } from './support/child-process';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
 import { pollUntil } from './support/poll';
 import { echoHandlers, queues } from './support/queues';
@@ -91,6 +92,22 @@ describe('C42: roles — one app runs as web, worker or both', () => {
       const finished = await pollUntil(() => client.queue('echo').getJob(job.id!), (found) => found?.returnvalue === 7);
       expect(finished?.returnvalue).to.equal(7);
     });
+  });
+
+  it('`queuewire worker` in a QUEUEWIRE_ROLE=web environment exits 1 saying so, before loading modules or connecting', async () => {
+    const previous = process.env[ROLE_ENV];
+    process.env[ROLE_ENV] = 'web';
+    let running: ReturnType<typeof runNode>;
+    try {
+      running = runNode(cliPath, ['worker', '--queues', join(__dirname, 'support', 'queues.js'), '--handlers', join(__dirname, 'fixtures', 'handlers'), '--redis', redis().url]); // spawned now, with the environment of now
+    } finally {
+      if (previous === undefined) delete process.env[ROLE_ENV];
+      else process.env[ROLE_ENV] = previous;
+    }
+    const exit = await running!;
+    expect(exit.code, exit.stderr).to.equal(1);
+    expect(exit.stderr).to.contain('QUEUEWIRE_ROLE is "web" in this environment, and `queuewire worker` runs workers.');
+    expect(await redis().clientCount()).to.equal(0);
   });
 
   describe('connections of a web process', () => {
