@@ -92,6 +92,7 @@ describe('C40: queuewire/testing — test client, waitFor, runHandler on a real 
       const waiting = client.producer.add('echo', 'value', { value: 1 }, { jobId: 'gone', removeOnComplete: true });
       const wait = waitFor(client, 'echo', 'gone', 'completed', { timeout: 8000 });
       await waiting;
+      await client.events.ready(); // waitFor reads events from here on: the completion cannot come before
       await startWorkers({ client, handlers: [echoHandlers()], handleSignals: false });
       const error = await wait.catch((caught: unknown) => caught) as WaitForStateError;
       expect(error).to.be.instanceOf(WaitForStateError);
