@@ -7,6 +7,7 @@ import { createQueueClient } from './client';
 import type { QueueSet } from './definition/define';
 import { ConfigurationError, QueuewireError } from './errors';
 import { isHandlerRegistry, type HandlerRegistry } from './workers/handlers';
+import { ROLE_ENV, resolveRole } from './roles';
 import { startWorkers } from './workers/workers';
 
 const usage = `Usage: queuewire worker --queues <module> --handlers <file|dir> [options]
@@ -35,6 +36,11 @@ export async function main(argv: string[]): Promise<void> {
   if (positionals[0] !== 'worker' || positionals.length > 1) throw new ConfigurationError(`unknown command "${positionals.join(' ')}".\n\n${usage}`);
   if (!values.queues) throw new ConfigurationError(`--queues is required.\n\n${usage}`);
   if (!values.handlers?.length) throw new ConfigurationError(`--handlers is required.\n\n${usage}`);
+  // Said before the modules are loaded or anything connects: a web deployment's environment started
+  // this command by mistake, and it must not quietly take jobs from the real workers.
+  if (resolveRole(undefined).role === 'web') {
+    throw new ConfigurationError(`${ROLE_ENV} is "web" in this environment, and \`queuewire worker\` runs workers. Unset it or set it to "worker" (or "both") for the worker process.`);
+  }
 
   const queues = await loadQueues(values.queues);
   const registries = (await Promise.all(values.handlers.flatMap(expandModules).map(loadRegistries))).flat();

@@ -11,6 +11,7 @@ import { Producer } from './producer/producer';
 import type { BeforeAddHook } from './producer/add-hooks';
 import { DEFAULT_IDEMPOTENCY_WINDOW } from './producer/request-scope';
 import { readStoredMetadata } from './events/stored-metadata';
+import { resolveRole, type ProcessRole } from './roles';
 
 export interface QueueClientOptions<Queues extends QueueSet> {
   /** The definition from `defineQueues()`. */
@@ -39,9 +40,15 @@ export interface QueueClientOptions<Queues extends QueueSet> {
    * job sooner (count limits): a repeat then gets its id with state `unknown`, still adding nothing.
    */
   idempotencyWindow?: number;
+  /**
+   * What this process runs: `'web'` (requests and adds: `startWorkers` refuses), `'worker'` (handlers:
+   * `queueMiddleware` and `jobRoutes` refuse) or `'both'`. Default: `process.env.QUEUEWIRE_ROLE`, then
+   * `'both'`. An unknown value (here or in the environment) is a `ConfigurationError`.
+   */
+  role?: ProcessRole;
 }
 
-const CLIENT_OPTIONS = ['queues', 'connection', 'prefix', 'producerTimeout', 'maxPayloadBytes', 'logger', 'beforeAdd', 'idempotencyWindow'];
+const CLIENT_OPTIONS = ['queues', 'connection', 'prefix', 'producerTimeout', 'maxPayloadBytes', 'logger', 'beforeAdd', 'idempotencyWindow', 'role'];
 
 /**
  * The per-process entry point: holds the Redis connections, the typed producer, the event bus and the
@@ -51,6 +58,10 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
   readonly queues: Queues;
   readonly prefix: string;
   readonly logger: Logger;
+  /** What this process runs (`'web'`, `'worker'` or `'both'`), from the `role` option, `QUEUEWIRE_ROLE` or the default. */
+  readonly role: ProcessRole;
+  /** @internal Where `role` came from, for the message of a part the role refuses. */
+  readonly roleSource: string;
   /** Fail-fast producer shared by every request (what the middleware puts on `req.queue`). */
   readonly producer: Producer<Queues>;
   /** @internal The connections this client opened or was given. */
@@ -80,6 +91,9 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
     if (!beforeAdd.every((hook) => typeof hook === 'function')) throw new ConfigurationError('beforeAdd must be a function or an array of functions.');
     const prefix = options.prefix ?? 'bull';
     if (prefix.length === 0 || prefix.endsWith(':')) throw new ConfigurationError(`prefix "${prefix}" must be non-empty and not end with ':'.`);
+    const { role, source: roleSource } = resolveRole(options.role);
+    this.role = role;
+    this.roleSource = roleSource;
     this.queues = options.queues;
     this.prefix = prefix;
     this.logger = options.logger ?? consoleLogger;

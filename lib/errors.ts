@@ -140,6 +140,25 @@ export class JobFailedError extends QueuewireError {
   }
 }
 
+/** One job as a failed `waitFor` last read it: its id, its state (`missing` once gone) and why it failed. */
+export interface WaitedJobState {
+  readonly id: string;
+  readonly state: string;
+  readonly failedReason?: string;
+}
+
+/**
+ * `waitFor` (from `queuewire/testing`) did not see the job reach the state it waited for: the timeout
+ * passed, or the job was removed (by its retention) before it could be read. `jobs` holds what Redis
+ * said at the end: the awaited job, or the jobs matching the predicate, each with its actual state.
+ */
+export class WaitForStateError extends QueuewireError {
+  readonly code = 'QW_WAIT_FOR_STATE';
+  constructor(message: string, readonly queue: string, readonly state: string, readonly jobs: readonly WaitedJobState[]) {
+    super(message);
+  }
+}
+
 /** The client or worker group was closed; create a new one to go on. */
 export class ClosedError extends QueuewireError {
   readonly code = 'QW_CLOSED';

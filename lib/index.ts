@@ -8,6 +8,8 @@ export type { QueueLimits, RateLimit, NumberSetting, ResolvedLimits } from './de
 export type { CancelResult } from './cancel/cancel-job';
 export { createQueueClient, QueueClient } from './client';
 export type { QueueClientOptions } from './client';
+export { ROLE_ENV } from './roles';
+export type { ProcessRole } from './roles';
 export type { ConnectionInput } from './connection/connections';
 export { Producer } from './producer/producer';
 export type { EnqueuedJob, BulkEnqueuedJob, BulkJob, AddAndWaitOptions } from './producer/producer';

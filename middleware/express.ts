@@ -3,6 +3,7 @@ import type { QueueClient, RegisteredProducer } from '../lib/index';
 import { healthAnswer } from '../lib/http/health-answer';
 import { toHttpError } from '../lib/http/http-status';
 import { createJobRoutes, type JobRouteAnswer, type JobRoutesOptions } from '../lib/http/job-routes';
+import { assertRoleAllows } from '../lib/roles';
 import { REQUEST_ID_HEADER, requestScopeReader, type RequestScopeOptions } from '../lib/producer/request-scope';
 
 declare global {
@@ -30,6 +31,7 @@ export type QueueMiddlewareOptions = RequestScopeOptions<Request>;
  *   adds nothing: its adds resolve with the original jobs, `job.duplicate` true.
  */
 export function queueMiddleware(client: QueueClient<any>, options: QueueMiddlewareOptions = {}): RequestHandler {
+  assertRoleAllows(client, 'web', 'queueMiddleware()');
   const producer = client.producer as RegisteredProducer;
   const scopeOf = requestScopeReader<Request>(options, (req, name) => req.get(name));
   return function queuewireProducer(req, res, next) {
@@ -71,6 +73,7 @@ export function queueErrorHandler(): ErrorRequestHandler {
  * @throws ConfigurationError at once when no access rule is given
  */
 export function jobRoutes(client: QueueClient<any>, options: JobRoutesOptions<Request>): RequestHandler {
+  assertRoleAllows(client, 'web', 'jobRoutes()');
   const routes = createJobRoutes<Request>(client, options);
   return function queuewireJobRoutes(req, res, next) {
     const disconnected = new AbortController();

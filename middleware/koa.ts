@@ -4,6 +4,7 @@ import { ConfigurationError } from '../lib/errors';
 import { healthAnswer } from '../lib/http/health-answer';
 import { toHttpError } from '../lib/http/http-status';
 import { createJobRoutes, type JobRoutesOptions } from '../lib/http/job-routes';
+import { assertRoleAllows } from '../lib/roles';
 import { REQUEST_ID_HEADER, requestScopeReader, type RequestScopeOptions } from '../lib/producer/request-scope';
 
 declare module 'koa' {
@@ -29,6 +30,7 @@ export type QueueMiddlewareOptions = RequestScopeOptions<Context>;
  *   adds nothing: its adds resolve with the original jobs, `job.duplicate` true.
  */
 export function queueMiddleware(client: QueueClient<any>, options: QueueMiddlewareOptions = {}): Middleware {
+  assertRoleAllows(client, 'web', 'queueMiddleware()');
   const producer = client.producer as RegisteredProducer;
   const scopeOf = requestScopeReader<Context>(options, (ctx, name) => ctx.get(name) || undefined);
   return async function queuewireProducer(ctx, next) {
@@ -79,6 +81,7 @@ export type KoaJobRoutesOptions = JobRoutesOptions<Context> & {
  * @throws ConfigurationError at once when no access rule is given or `prefix` is malformed
  */
 export function jobRoutes(client: QueueClient<any>, options: KoaJobRoutesOptions): Middleware {
+  assertRoleAllows(client, 'web', 'jobRoutes()');
   const prefix = options?.prefix;
   if (typeof prefix !== 'string' || !prefix.startsWith('/') || (prefix.length > 1 && prefix.endsWith('/'))) {
     throw new ConfigurationError(`jobRoutes() needs prefix: the path the routes live under, starting with "/" and not ending with it (e.g. "/jobs"); got ${JSON.stringify(prefix)}.`);

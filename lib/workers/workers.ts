@@ -15,6 +15,7 @@ import { changeConcurrency } from './worker-concurrency';
 import { handlerHooks, type HandlerHooks } from './handler-hooks';
 import { sandboxesOf } from './sandboxes';
 import type { SandboxPool } from './sandbox-pool';
+import { assertRoleAllows } from '../roles';
 
 export interface StartWorkersOptions<Queues extends QueueSet, Served extends QueueNameOf<Queues> = QueueNameOf<Queues>> {
   /** The process's queue client; its definition, prefix and connection settings are used. */
@@ -114,10 +115,12 @@ export interface WorkerGroup {
  * Starts one BullMQ Worker per registry. Each routes jobs by name to the registry's handlers.
  * Options are checked before anything connects.
  *
- * @throws ConfigurationError for an unknown queue, a queue given twice, or invalid concurrency
+ * @throws ConfigurationError for an unknown queue, a queue given twice, or invalid concurrency, and
+ *   in a client whose role is `'web'`
  */
 export async function startWorkers<Queues extends QueueSet, Served extends QueueNameOf<Queues> = QueueNameOf<Queues>>(options: StartWorkersOptions<Queues, Served>): Promise<WorkerGroup> {
   const { client, handlers, shutdownTimeout = 25_000, handleSignals = true } = options;
+  assertRoleAllows(client, 'worker', 'startWorkers()');
   const registries = checkRegistries(client, handlers);
   const concurrency = resolveConcurrency(client, options.concurrency, registries);
   const limits = resolveLimits(client, options.limits, registries, concurrency);
