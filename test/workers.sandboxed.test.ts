@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigurationError, createQueueClient, handlers, sandboxed, sandboxHandlers, startWorkers, type HandlerMap, type QueueClient, type WorkerGroup } from '../lib/index';
+import { ConfigurationError, createQueueClient, defineQueues, handlers, sandboxed, sandboxHandlers, startWorkers, type HandlerMap, type QueueClient, type WorkerGroup } from '../lib/index';
 import { nextEvent } from './support/bus-events';
 import { useCleanup, useRedisServer, uniquePrefix } from './support/harness';
 import { pollUntil } from './support/poll';
@@ -172,6 +172,42 @@ describe('workers: sandboxed handlers', function () {
     await client.producer.add('work', 'steps', { steps: [10, 50, 100] });
     await completed;
     expect(seen).to.deep.equal([10, 50, 100]);
+  });
+
+  it('a timeout or a cancel fails a sandboxed job at once and kills its child, which ignored the abort; later jobs run in a fresh child', async () => {
+    const timedQueues = defineQueues({ work: { jobs: sandboxQueues.definitions.work.jobs, defaults: { attempts: 1 }, timeouts: { hang: 400 } } });
+    const client = createQueueClient({ queues: timedQueues, connection: redis().url, prefix: uniquePrefix(), logger: recordingLogger() });
+    cleanup(() => client.close());
+    const group = await startWorkers({ client, handleSignals: false, concurrency: 2, handlers: [handlers(timedQueues, 'work', { ...inProcess, hang: sandboxed(workHandlers), echo: sandboxed(workHandlers) })] });
+    cleanup(() => group.close());
+    await client.events.ready();
+    const childGone = (pid: number) => () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+
+    const timedStart = nextEvent(client.events, 'work:progress');
+    const timedOut = nextEvent(client.events, 'work:failed', ({ jobId }) => jobId === 'to-time-out');
+    await client.producer.add('work', 'hang', {}, { jobId: 'to-time-out' });
+    const timedPid = ((await timedStart).data as { pid: number }).pid;
+    expect((await timedOut).failedReason).to.equal(`Job "hang" (work/to-time-out) timed out after 400 ms; its handler's signal was aborted. Raise timeouts.hang for queue "work" if the work needs longer.`);
+    expect(await pollUntil(childGone(timedPid), Boolean)).to.equal(true);
+
+    const cancelStart = nextEvent(client.events, 'work:progress');
+    const cancelled = await client.producer.add('work', 'hang', {}, { jobId: 'to-cancel' });
+    const cancelledPid = ((await cancelStart).data as { pid: number }).pid;
+    const failed = nextEvent(client.events, 'work:failed', ({ jobId }) => jobId === 'to-cancel');
+    expect((await client.producer.cancel('work', cancelled.id!)).outcome).to.equal('signalled');
+    expect((await failed).failedReason).to.match(/^Job "hang" \(work\/to-cancel\) was cancelled/);
+    expect(await pollUntil(childGone(cancelledPid), Boolean)).to.equal(true);
+
+    const after = await client.producer.addAndWait('work', 'echo', { value: 'after' }, { timeout: 10_000 });
+    expect([timedPid, cancelledPid, process.pid]).to.not.include(after.pid);
+    expect(await pollUntil(activeCount(client as unknown as QueueClient<SandboxQueues>), (n) => n === 0)).to.equal(0);
   });
 });
 

@@ -1,6 +1,6 @@
 import { join, dirname } from 'node:path';
 import { ChildCommand, ChildPool, ParentCommand, UnrecoverableError, type Child, type Job } from 'bullmq';
-import { SandboxedHandlerError } from '../errors';
+import { JobCancelledError, JobTimeoutError, SandboxedHandlerError } from '../errors';
 import type { DelegatedRun } from './job-router';
 import { SANDBOX_ENV } from './sandbox-env';
 
@@ -108,7 +108,12 @@ export class SandboxPool {
         void answered.then(() => finish(() => reject(error)));
       };
       const onAbort = (): void => {
-        child.send({ cmd: ChildCommand.Cancel, value: signal!.reason }).catch(() => undefined);
+        // A timeout or cancel has already failed the job; a handler that ignores its signal would keep
+        // the child busy for ever, so the child goes (the next job forks a fresh one). Other aborts
+        // (BullMQ's own cancel) leave the ending to the handler, as in-process.
+        const reason: unknown = signal!.reason;
+        if (reason instanceof JobTimeoutError || reason instanceof JobCancelledError) void this.pool.kill(child, 'SIGKILL').catch(() => undefined);
+        else child.send({ cmd: ChildCommand.Cancel, value: reason }).catch(() => undefined);
       };
       child.on('exit', onExit);
       child.on('message', onMessage);
