@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { QueueAdmin } from './admin/queue-admin';
 import { Connections, type ConnectionInput } from './connection/connections';
 import type { QueueNameOf, QueueSet } from './definition/define';
 import { ConfigurationError } from './errors';
@@ -52,6 +53,11 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
   readonly logger: Logger;
   /** Fail-fast producer shared by every request (what the middleware puts on `req.queue`). */
   readonly producer: Producer<Queues>;
+  /**
+   * Operates the queues: pause/resume, counts, read and list jobs, retry failed jobs, clean and drain;
+   * each call bounded by `producerTimeout`. See `QueueAdmin`.
+   */
+  readonly admin: QueueAdmin<Queues>;
   /** @internal The connections this client opened or was given. */
   readonly connections: Connections;
   /** @internal How `startWorkers` reports this process's workers to `health()`. */
@@ -92,6 +98,13 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
       maxPayloadBytes,
       beforeAdd,
       idempotencyWindow,
+    });
+    this.admin = new QueueAdmin<Queues>({
+      queues: this.queues,
+      connections: this.connections,
+      queueHandle: (queue) => this.queue(queue as QueueNameOf<Queues>),
+      isClosed: () => this.closing !== undefined,
+      timeout: producerTimeout,
     });
     this.warnAboutEvictionPolicy();
   }
