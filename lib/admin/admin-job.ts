@@ -50,7 +50,8 @@ export function toAdminJob(job: Job, state: PublicJobState): AdminJob<QueueSet, 
     ...(job.failedReason ? { failedReason: job.failedReason } : {}),
     stacktrace: job.stacktrace ?? [],
     attemptsMade: job.attemptsMade ?? 0,
-    attempts: job.opts.attempts ?? 1,
+    // BullMQ stores 0 for a job added without `attempts`, and runs it once.
+    attempts: Math.max(1, job.opts.attempts ?? 1),
     metadata: jobMetadata(job),
     timestamps: {
       createdAt: job.timestamp,
