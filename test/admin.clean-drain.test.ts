@@ -1,10 +1,9 @@
 import { expect } from 'chai';
-import { Gates } from './contract/gates';
 import { nextEvent } from './support/bus-events';
 import { useCleanup, useRedisServer } from './support/harness';
 import { pollUntil } from './support/poll';
 import { echoHandlers } from './support/queues';
-import { servedClient } from './support/served-client';
+import { servedClient, servedGatedEcho } from './support/served-client';
 
 describe('queue admin: clean and drain', () => {
   const redis = useRedisServer();
@@ -57,14 +56,7 @@ describe('queue admin: clean and drain', () => {
   });
 
   it('drain removes waiting and prioritized jobs, delayed ones only when asked, and never the active job', async () => {
-    const gates = new Gates();
-    cleanup(() => gates.openAll());
-    const { client } = await servedClient(redis().url, cleanup, [echoHandlers({
-      value: async (job) => {
-        await gates.pass(job.id!);
-        return job.data.value;
-      },
-    })]);
+    const { client, gates } = await servedGatedEcho(redis().url, cleanup);
     const { admin, producer, events } = client;
     const activeEvent = nextEvent(events, 'echo:active');
     const running = await producer.add('echo', 'value', { value: 'running' });

@@ -1,24 +1,16 @@
 import { expect } from 'chai';
-import { Gates } from './contract/gates';
 import { nextEvent } from './support/bus-events';
 import { useCleanup, useRedisServer } from './support/harness';
 import { echoHandlers } from './support/queues';
-import { servedClient } from './support/served-client';
+import { servedClient, servedGatedEcho } from './support/served-client';
 
 describe('queue admin: pause and resume', () => {
   const redis = useRedisServer();
   const cleanup = useCleanup();
 
   it('pause lets the active job finish and keeps the running worker from taking the next one; resume restarts it', async () => {
-    const gates = new Gates();
-    cleanup(() => gates.openAll());
     // Concurrency 1: while the first job runs, the second waits in line behind it.
-    const { client } = await servedClient(redis().url, cleanup, [echoHandlers({
-      value: async (job) => {
-        await gates.pass(job.id!);
-        return job.data.value;
-      },
-    })]);
+    const { client, gates } = await servedGatedEcho(redis().url, cleanup);
     const { admin, producer, events } = client;
 
     const firstActive = nextEvent(events, 'echo:active');
