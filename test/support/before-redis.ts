@@ -6,12 +6,12 @@ import { RedisServer } from './redis-server';
 
 /**
  * A client of the shared test definition whose Redis does not exist: a call that reached for Redis would
- * fail with QW_QUEUE_UNAVAILABLE only after its 5 s producer timeout, so a refusal that comes at once
- * was made before Redis was asked anything. Closed by `cleanup`.
+ * fail with QW_QUEUE_UNAVAILABLE only after its producer timeout (default 5 s), so a refusal that comes
+ * at once was made before Redis was asked anything. Closed by `cleanup`.
  */
-export async function clientWithoutRedis(cleanup: (close: () => unknown) => void): Promise<QueueClient<TestQueues>> {
+export async function clientWithoutRedis(cleanup: (close: () => unknown) => void, producerTimeout = 5000): Promise<QueueClient<TestQueues>> {
   const nowhere = await RedisServer.unstarted();
-  const client = createQueueClient({ queues, connection: nowhere.url, prefix: uniquePrefix(), producerTimeout: 5000 });
+  const client = createQueueClient({ queues, connection: nowhere.url, prefix: uniquePrefix(), producerTimeout });
   cleanup(() => client.close());
   return client;
 }
