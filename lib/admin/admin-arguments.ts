@@ -51,8 +51,8 @@ export interface RetryFailedOptions {
 export interface CleanOptions {
   /**
    * Only jobs older than this many milliseconds are removed (0: all). Completed and failed jobs are aged
-   * by when they finished; waiting, delayed and prioritized jobs by when they were last attempted, or
-   * else created.
+   * by when they finished; waiting and delayed jobs by when they were last attempted, or else created;
+   * prioritized jobs by when they were created (BullMQ's rule).
    */
   olderThan: number;
   /** The most jobs to remove: 1 to 10 000. Default 10 000. */

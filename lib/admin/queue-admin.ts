@@ -166,6 +166,10 @@ export class QueueAdmin<Queues extends QueueSet = QueueSet> {
    * Removes jobs of `state` older than `olderThan` ms, at most `limit` (default and at most 10 000),
    * and resolves with their ids. Active and waiting-children jobs are never cleaned; jobs a scheduler
    * holds are kept (BullMQ's rule).
+   *
+   * Completed and failed jobs are found by age, oldest first. For waiting, delayed and prioritized jobs
+   * BullMQ examines only `limit` of them — the next in line, the next due, the most urgent — and removes
+   * those old enough: a call may remove fewer than `limit` while older jobs remain further on.
    */
   async clean(queue: QueueNameOf<Queues>, state: CleanableState, options: CleanOptions): Promise<string[]> {
     const handle = this.handle(queue);

@@ -80,6 +80,8 @@ const NO_STORE = Object.freeze({ 'Cache-Control': 'no-store' });
  * that cross-site without a CORS preflight, so a forged form or link changes nothing); then
  * `authorize` (403 / 500); then bad arguments 400, a missing job 404, retrying a job that is not
  * failed 409, Redis unavailable 503 with `Retry-After`. Errors are `{ error: { code, message } }`.
+ * The first three need no decision about the caller (and `authorize` is only ever asked about a
+ * declared queue), so whoever reaches the routes can tell declared queue names from others.
  * Other paths are not handled (`undefined`), so the application's next routes see them.
  */
 export class AdminRoutes<RequestType> {
