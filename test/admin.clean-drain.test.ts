@@ -55,6 +55,19 @@ describe('queue admin: clean and drain', () => {
     expect(await admin.counts('echo')).to.include({ waiting: 0, prioritized: 0, delayed: 0 });
   });
 
+  it('BullMQ limit: clean of delayed jobs examines only the next `limit` due, so an older job further on stays', async () => {
+    const { client } = await servedClient(redis().url, cleanup, [echoHandlers()]);
+    const { admin, producer } = client;
+    const old = await producer.add('echo', 'value', { value: 'old, due tomorrow' }, { delay: 86_400_000 });
+    await pollUntil(() => Date.now(), (now) => now >= old.timestamp + 400);
+    const young = await producer.add('echo', 'value', { value: 'young, due in an hour' }, { delay: 3_600_000 });
+
+    // Only the next due (the young job) is looked at: nothing is old enough among it.
+    expect(await admin.clean('echo', 'delayed', { olderThan: 200, limit: 1 })).to.deep.equal([]);
+    expect(await admin.clean('echo', 'delayed', { olderThan: 200, limit: 2 })).to.deep.equal([old.id]);
+    expect((await admin.listJobs('echo', 'delayed')).jobs.map((job) => job.id)).to.deep.equal([young.id]);
+  });
+
   it('drain removes waiting and prioritized jobs, delayed ones only when asked, and never the active job', async () => {
     const { client, gates } = await servedGatedEcho(redis().url, cleanup);
     const { admin, producer, events } = client;
