@@ -59,6 +59,9 @@ describe('example: queue admin (examples/features/admin.ts)', function () {
     expect(counts.body.counts).to.include({ failed: 3 });
     await request(app).post('/ops/queues/mail/retry-failed').set('Authorization', support).type('json').send('{}').expect(403);
     expect(await client.admin.counts('mail')).to.include({ failed: 3, waiting: 0 });
+    // The body express.json() parsed reaches the routes' checks.
+    const refused = await request(app).post('/ops/queues/mail/retry-failed').set('Authorization', operator).send({ count: 0 }).expect(400);
+    expect(refused.body.error.message).to.include('count must be a whole number from 1 to 1000; got 0');
 
     provider.down = false;
     const sent = new Set<string>();

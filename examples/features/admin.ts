@@ -20,6 +20,7 @@ function roleOf(req: Request): 'operator' | 'support' | undefined {
 }
 
 export const app = express();
+app.use(express.json()); // the admin routes use what a body parser read, or read the body themselves
 app.use('/ops', adminRoutes(client, {
   // Required: without it the routes refuse to start. Operators may do anything, support staff only look.
   authorize: (req, action) => roleOf(req) === 'operator' || (roleOf(req) === 'support' && action.readOnly),
