@@ -34,9 +34,10 @@ export interface FrameworkAdapter {
   readonly name: string;
   buildApp(client: QueueClient<any>, options: ContractAppOptions): http.RequestListener;
   /**
-   * An app with only the admin routes at `/admin`, no body parser (the routes read their JSON bodies),
-   * and any other error → 500 `{ error: { code: 'UNEXPECTED' } }`. Building it throws what the adapter
-   * throws (no `authorize`: ConfigurationError).
+   * An app with only the admin routes at `/admin`, and any other error → 500 `{ error: { code:
+   * 'UNEXPECTED' } }`. No body parser (the routes read their JSON bodies) unless `parseBodies`: then
+   * the framework's usual one reads them first. Building it throws what the adapter throws (no
+   * `authorize`: ConfigurationError).
    */
   buildAdminApp(client: QueueClient<any>, options: ContractAdminOptions): http.RequestListener;
 }
@@ -45,10 +46,11 @@ export interface FrameworkAdapter {
 export interface ContractAdminOptions {
   authorize?: ((user: string | undefined, action: AdminActionToAuthorize) => boolean | Promise<boolean>) | undefined;
   showData?: boolean;
+  parseBodies?: boolean;
 }
 
 function adminAccessFor<RequestType>(options: ContractAdminOptions, userOf: (request: RequestType) => string | undefined) {
-  const { authorize, ...rest } = options;
+  const { authorize, parseBodies: _parseBodies, ...rest } = options;
   // Passed on as given when it is not a function, so the suite sees how the adapter refuses it.
   return { ...rest, authorize: (typeof authorize === 'function' ? (request: RequestType, action: AdminActionToAuthorize) => authorize(userOf(request), action) : authorize) as never };
 }
@@ -97,6 +99,7 @@ function expressAdapter(name: string, express: typeof express5, asyncErrors: 'na
     },
     buildAdminApp(client, options) {
       const app = express();
+      if (options.parseBodies) app.use(express.json());
       app.use('/admin', forExpress.adminRoutes(client, adminAccessFor<Request>(options, (req) => req.get('x-user'))));
       app.use(unexpectedExpressErrors);
       return app;
@@ -136,6 +139,12 @@ function koaAdapter(name: string, Koa: typeof Koa3): FrameworkAdapter {
       const app = new Koa();
       app.silent = true;
       app.use(unexpectedErrors);
+      if (options.parseBodies) {
+        app.use(async function bodyParser(ctx, next) {
+          if (ctx.is('json')) (ctx.request as { body?: unknown }).body = await readJson(ctx.req);
+          await next();
+        });
+      }
       app.use(forKoa.adminRoutes(client, { basePath: '/admin', ...adminAccessFor<Koa3.Context>(options, (ctx) => ctx.get('x-user') || undefined) }));
       return app.callback();
     },

@@ -183,6 +183,15 @@ function adminCases(adapter: FrameworkAdapter, redis: () => RedisServer): void {
     expect(await client.admin.isPaused('work')).to.equal(false);
   });
 
+  it('a body the framework\'s body parser already read is the one the routes use', async () => {
+    const parsed = adapter.buildAdminApp(client, { authorize: byRole(seen), parseBodies: true });
+    await client.producer.add('work', 'steps', { owner: 'alice', steps: 1 }, { delay: 86_400_000 });
+    const refused = await request(parsed).post('/admin/queues/work/drain').set('x-user', 'operator').send({ delayed: 'yes' }).expect(400);
+    expect(refused.body.error.message).to.include('delayed must be true or false; got "yes"');
+    await request(parsed).post('/admin/queues/work/drain').set('x-user', 'operator').send({ delayed: true }).expect(200, { queue: 'work', drained: true, delayed: true });
+    expect(await client.admin.counts('work')).to.include({ delayed: 0 });
+  });
+
   it('errors: 404 unknown queue or job, 405 wrong method, 415 not JSON, 400 bad arguments or body, 409 not failed', async () => {
     const done = await finished('steps');
     const error = (response: request.Response) => response.body.error.code as string;
