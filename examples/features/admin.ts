@@ -36,9 +36,11 @@ export async function failedRecipients(start = 0): Promise<string[]> {
 export async function retryAllFailedMail(): Promise<number> {
   await client.admin.pause('mail'); // retried jobs wait, so one that fails again is not met twice
   let retried = 0;
-  for (let ids = await client.admin.retryFailed('mail', { count: 100 }); ids.length > 0; ids = await client.admin.retryFailed('mail', { count: 100 })) {
+  let ids: string[];
+  do {
+    ids = await client.admin.retryFailed('mail', { count: 100 });
     retried += ids.length;
-  }
+  } while (ids.length > 0); // until none is left
   await client.admin.resume('mail');
   return retried;
 }
