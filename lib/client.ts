@@ -1,4 +1,5 @@
 import { FlowProducer, Queue } from 'bullmq';
+import { QueueAdmin } from './admin/queue-admin';
 import { Connections, type ConnectionInput } from './connection/connections';
 import type { QueueNameOf, QueueSet } from './definition/define';
 import { ConfigurationError } from './errors';
@@ -64,6 +65,11 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
   readonly roleSource: string;
   /** Fail-fast producer shared by every request (what the middleware puts on `req.queue`). */
   readonly producer: Producer<Queues>;
+  /**
+   * Operates the queues: pause/resume, counts, read and list jobs, retry failed jobs, clean and drain;
+   * each call bounded by `producerTimeout`. See `QueueAdmin`.
+   */
+  readonly admin: QueueAdmin<Queues>;
   /** @internal The connections this client opened or was given. */
   readonly connections: Connections;
   /** @internal How `startWorkers` reports this process's workers to `health()`. */
@@ -109,6 +115,13 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
       maxPayloadBytes,
       beforeAdd,
       idempotencyWindow,
+    });
+    this.admin = new QueueAdmin<Queues>({
+      queues: this.queues,
+      connections: this.connections,
+      queueHandle: (queue) => this.queue(queue as QueueNameOf<Queues>),
+      isClosed: () => this.closing !== undefined,
+      timeout: producerTimeout,
     });
     this.warnAboutEvictionPolicy();
   }

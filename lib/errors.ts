@@ -159,6 +159,30 @@ export class WaitForStateError extends QueuewireError {
   }
 }
 
+/**
+ * An argument of a queue admin call (`client.admin`, the admin routes) is invalid: an unknown job state,
+ * a page out of range, a negative age, an unknown option. Thrown before Redis is touched; HTTP 400.
+ */
+export class InvalidAdminArgumentError extends QueuewireError {
+  readonly code = 'QW_INVALID_ADMIN_ARGUMENT';
+}
+
+/** An admin call named a job that does not exist (never added, or already removed). HTTP 404. */
+export class JobNotFoundError extends QueuewireError {
+  readonly code = 'QW_JOB_NOT_FOUND';
+  constructor(readonly queue: string, readonly jobId: string) {
+    super(`Job ${queue}/${jobId} does not exist (never added, or removed by retention or a clean).`);
+  }
+}
+
+/** An admin call expected a job in one state and found it in another (e.g. retrying an active job). HTTP 409. */
+export class JobStateConflictError extends QueuewireError {
+  readonly code = 'QW_JOB_STATE_CONFLICT';
+  constructor(readonly queue: string, readonly jobId: string, readonly state: string, readonly expected: string, action: string) {
+    super(`Job ${queue}/${jobId} is ${state}, not ${expected}; only ${expected} jobs can be ${action}.`);
+  }
+}
+
 /** The client or worker group was closed; create a new one to go on. */
 export class ClosedError extends QueuewireError {
   readonly code = 'QW_CLOSED';

@@ -4,6 +4,8 @@ import { healthAnswer } from '../lib/http/health-answer';
 import { toHttpError } from '../lib/http/http-status';
 import { createJobRoutes, type JobRouteAnswer, type JobRoutesOptions } from '../lib/http/job-routes';
 import { assertRoleAllows } from '../lib/roles';
+import { createAdminRoutes, type AdminRoutesOptions } from '../lib/http/admin-routes';
+import { readJsonBody } from '../lib/http/json-body';
 import { REQUEST_ID_HEADER, requestScopeReader, type RequestScopeOptions } from '../lib/producer/request-scope';
 
 declare global {
@@ -97,6 +99,37 @@ function send(res: Response, answer: JobRouteAnswer): void {
   res.status(answer.status).set(answer.headers);
   if ('body' in answer) res.json(answer.body);
   else res.end();
+}
+
+/**
+ * The queue admin routes (see `AdminRoutes` for every route and answer), to mount where your operators
+ * reach them. They refuse to start without `authorize(req, action)`: `true` allows the action, anything
+ * else answers 403, a throw 500. Changes are POST only and need `Content-Type: application/json`.
+ *
+ * ```ts
+ * app.use('/admin', adminRoutes(client, { authorize: (req, action) => isOperator(req) || action.readOnly && isSupport(req) }));
+ * ```
+ * Bodies are read from the request unless a body parser (`express.json()`) already did. Job bodies
+ * leave out `data` unless `showData: true`. Errors of the routes are answered here as JSON; others go
+ * to `next(error)`.
+ *
+ * @throws ConfigurationError at once without `authorize`, or with a malformed option
+ */
+export function adminRoutes(client: QueueClient<any>, options: AdminRoutesOptions<Request>): RequestHandler {
+  const routes = createAdminRoutes<Request>(client, options);
+  return function queuewireAdminRoutes(req, res, next) {
+    const queryAt = req.url.indexOf('?');
+    routes.handle({
+      method: req.method,
+      path: req.path,
+      query: queryAt === -1 ? '' : req.url.slice(queryAt + 1),
+      contentType: req.get('Content-Type'),
+      request: req,
+      body: () => readJsonBody(req, req.body),
+    })
+      .then((answer) => (answer ? void res.status(answer.status).set(answer.headers).json(answer.body) : next()))
+      .catch(next);
+  };
 }
 
 /**

@@ -5,6 +5,8 @@ import { healthAnswer } from '../lib/http/health-answer';
 import { toHttpError } from '../lib/http/http-status';
 import { createJobRoutes, type JobRoutesOptions } from '../lib/http/job-routes';
 import { assertRoleAllows } from '../lib/roles';
+import { createAdminRoutes, type AdminRoutesOptions } from '../lib/http/admin-routes';
+import { readJsonBody } from '../lib/http/json-body';
 import { REQUEST_ID_HEADER, requestScopeReader, type RequestScopeOptions } from '../lib/producer/request-scope';
 
 declare module 'koa' {
@@ -105,6 +107,38 @@ export function jobRoutes(client: QueueClient<any>, options: KoaJobRoutesOptions
     if ('stream' in answer) ctx.body = answer.stream;
     else if ('body' in answer) ctx.body = answer.body;
     else ctx.body = null;
+  };
+}
+
+/**
+ * The queue admin routes under `basePath` (default `/`; see `AdminRoutes` for every route and answer).
+ * They refuse to start without `authorize(ctx, action)`: `true` allows the action, anything else
+ * answers 403, a throw 500. Changes are POST only and need `Content-Type: application/json`.
+ *
+ * ```ts
+ * app.use(adminRoutes(client, { basePath: '/admin', authorize: (ctx, action) => isOperator(ctx) || action.readOnly && isSupport(ctx) }));
+ * ```
+ * Bodies are read from the request unless a body parser already set `ctx.request.body`. Job bodies
+ * leave out `data` unless `showData: true`. Errors of the routes are answered here as JSON; others are
+ * thrown. Other requests go on to `next()`.
+ *
+ * @throws ConfigurationError at once without `authorize`, or with a malformed option
+ */
+export function adminRoutes(client: QueueClient<any>, options: AdminRoutesOptions<Context>): Middleware {
+  const routes = createAdminRoutes<Context>(client, options);
+  return async function queuewireAdminRoutes(ctx, next) {
+    const answer = await routes.handle({
+      method: ctx.method,
+      path: ctx.path,
+      query: ctx.querystring,
+      contentType: ctx.get('Content-Type') || undefined,
+      request: ctx as Context,
+      body: () => readJsonBody(ctx.req, (ctx.request as { body?: unknown }).body),
+    });
+    if (!answer) return next();
+    ctx.status = answer.status;
+    ctx.set(answer.headers as Record<string, string>);
+    ctx.body = answer.body;
   };
 }
 

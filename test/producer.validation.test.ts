@@ -1,32 +1,17 @@
 import { expect } from 'chai';
-import {
-  createQueueClient, InvalidJobOptionsError, QueuewireError, UnknownJobError, UnknownQueueError, type Producer,
-} from '../lib/index';
-import { uniquePrefix, useCleanup } from './support/harness';
-import { queues } from './support/queues';
-import { RedisServer } from './support/redis-server';
+import { InvalidJobOptionsError, UnknownJobError, UnknownQueueError, type Producer } from '../lib/index';
+import { clientWithoutRedis, refusal } from './support/before-redis';
+import { useCleanup } from './support/harness';
 
-// Nothing listens on the client's port: every refusal below happens before Redis is asked anything
-// (a call that reached for Redis would fail with QW_QUEUE_UNAVAILABLE after the producer timeout).
+// Nothing listens on the client's port: every refusal below happens before Redis is asked anything.
 describe('producer input validation (before Redis is touched)', () => {
   const cleanup = useCleanup();
   let producer: Producer;
 
   beforeEach(async () => {
-    const nowhere = await RedisServer.unstarted();
-    const client = createQueueClient({ queues, connection: nowhere.url, prefix: uniquePrefix(), producerTimeout: 5000 });
-    cleanup(() => client.close());
     // The tests call with names the definition lacks on purpose, so they use the producer untyped.
-    producer = client.producer as unknown as Producer;
+    producer = (await clientWithoutRedis(cleanup)).producer as unknown as Producer;
   });
-
-  async function refusal(call: () => Promise<unknown>): Promise<QueuewireError> {
-    const started = Date.now();
-    const error = await call().then(() => undefined, (e: unknown) => e);
-    expect(Date.now() - started, 'refused without waiting for Redis').to.be.below(1000);
-    expect(error).to.be.instanceOf(QueuewireError);
-    return error as QueuewireError;
-  }
 
   it('unknown queue → UnknownQueueError (QW_UNKNOWN_QUEUE) listing the declared queues', async () => {
     for (const queue of ['nope', 'constructor', '__proto__', 'toString']) {

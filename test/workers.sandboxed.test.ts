@@ -175,10 +175,11 @@ describe('workers: sandboxed handlers', function () {
   });
 
   it('a timeout or a cancel fails a sandboxed job at once and kills its child, which ignored the abort; later jobs run in a fresh child', async () => {
+    const sandboxedWork = { echo: sandboxed(workHandlers), hang: sandboxed(workHandlers), spin: sandboxed(workHandlers), steps: sandboxed(workHandlers) };
     const timedQueues = defineQueues({ work: { jobs: sandboxQueues.definitions.work.jobs, defaults: { attempts: 1 }, timeouts: { hang: 400 } } });
     const client = createQueueClient({ queues: timedQueues, connection: redis().url, prefix: uniquePrefix(), logger: recordingLogger() });
     cleanup(() => client.close());
-    const group = await startWorkers({ client, handleSignals: false, concurrency: 2, handlers: [handlers(timedQueues, 'work', { ...inProcess, hang: sandboxed(workHandlers), echo: sandboxed(workHandlers) })] });
+    const group = await startWorkers<typeof timedQueues>({ client, handleSignals: false, concurrency: 2, handlers: [handlers(timedQueues, 'work', { ...sandboxedWork, local: inProcess.local })] });
     cleanup(() => group.close());
     await client.events.ready();
     const childGone = (pid: number) => () => {

@@ -15,6 +15,9 @@ const statusByCode: Record<string, number> = {
   QW_CLOSED: 503,
   QW_WAIT_TIMEOUT: 504,
   QW_JOB_FAILED: 502,
+  QW_INVALID_ADMIN_ARGUMENT: 400,
+  QW_JOB_NOT_FOUND: 404,
+  QW_JOB_STATE_CONFLICT: 409,
 };
 
 /**

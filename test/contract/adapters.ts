@@ -3,7 +3,7 @@ import express5, { type NextFunction, type Request, type Response } from 'expres
 import express4 from 'express4';
 import Koa3 from 'koa';
 import Koa2 from 'koa2';
-import type { JobToAuthorize, Producer, QueueClient } from '../../lib/index';
+import type { AdminActionToAuthorize, JobToAuthorize, Producer, QueueClient } from '../../lib/index';
 import * as forExpress from '../../middleware/express';
 import * as forKoa from '../../middleware/koa';
 
@@ -33,6 +33,26 @@ export interface ContractAppOptions {
 export interface FrameworkAdapter {
   readonly name: string;
   buildApp(client: QueueClient<any>, options: ContractAppOptions): http.RequestListener;
+  /**
+   * An app with only the admin routes at `/admin`, and any other error → 500 `{ error: { code:
+   * 'UNEXPECTED' } }`. No body parser (the routes read their JSON bodies) unless `parseBodies`: then
+   * the framework's usual one reads them first. Building it throws what the adapter throws (no
+   * `authorize`: ConfigurationError).
+   */
+  buildAdminApp(client: QueueClient<any>, options: ContractAdminOptions): http.RequestListener;
+}
+
+/** The admin routes' options, framework-neutral: `authorize` decides from the `x-user` header. */
+export interface ContractAdminOptions {
+  authorize?: ((user: string | undefined, action: AdminActionToAuthorize) => boolean | Promise<boolean>) | undefined;
+  showData?: boolean;
+  parseBodies?: boolean;
+}
+
+function adminAccessFor<RequestType>(options: ContractAdminOptions, userOf: (request: RequestType) => string | undefined) {
+  const { authorize, parseBodies: _parseBodies, ...rest } = options;
+  // Passed on as given when it is not a function, so the suite sees how the adapter refuses it.
+  return { ...rest, authorize: (typeof authorize === 'function' ? (request: RequestType, action: AdminActionToAuthorize) => authorize(userOf(request), action) : authorize) as never };
 }
 
 // The routes take any queue and job name from the URL, so they use the producer untyped.
@@ -41,6 +61,11 @@ const untyped = (producer: unknown) => producer as Producer;
 function accessFor<RequestType>(access: ContractAccess, userOf: (request: RequestType) => string | undefined) {
   if ('authorize' in access) return { authorize: (request: RequestType, job: JobToAuthorize) => access.authorize!(userOf(request), job) };
   return access as { unsafePublicAccess: true };
+}
+
+// Any error the app's own routes do not answer → 500 UNEXPECTED.
+function unexpectedExpressErrors(error: Error, _req: Request, res: Response, _next: NextFunction): void {
+  res.status(500).json({ error: { code: 'UNEXPECTED', message: error.message } });
 }
 
 function expressAdapter(name: string, express: typeof express5, asyncErrors: 'native' | 'catch-next'): FrameworkAdapter {
@@ -69,9 +94,14 @@ function expressAdapter(name: string, express: typeof express5, asyncErrors: 'na
       }));
       app.get('/health', forExpress.healthRoute(client, { timeout: 500 }));
       app.use(forExpress.queueErrorHandler());
-      app.use((error: Error, _req: Request, res: Response, _next: NextFunction) => {
-        res.status(500).json({ error: { code: 'UNEXPECTED', message: error.message } });
-      });
+      app.use(unexpectedExpressErrors);
+      return app;
+    },
+    buildAdminApp(client, options) {
+      const app = express();
+      if (options.parseBodies) app.use(express.json());
+      app.use('/admin', forExpress.adminRoutes(client, adminAccessFor<Request>(options, (req) => req.get('x-user'))));
+      app.use(unexpectedExpressErrors);
       return app;
     },
   };
@@ -83,14 +113,7 @@ function koaAdapter(name: string, Koa: typeof Koa3): FrameworkAdapter {
     buildApp(client, options) {
       const app = new Koa();
       app.silent = true;
-      app.use(async function unexpected(ctx, next) {
-        try {
-          await next();
-        } catch (error) {
-          ctx.status = 500;
-          ctx.body = { error: { code: 'UNEXPECTED', message: (error as Error).message } };
-        }
-      });
+      app.use(unexpectedErrors);
       app.use(forKoa.queueErrorHandler());
       const metadata = options.middleware?.metadata;
       app.use(forKoa.queueMiddleware(client, metadata ? { metadata: (ctx) => metadata((name) => ctx.get(name) || undefined) } : {}));
@@ -112,7 +135,30 @@ function koaAdapter(name: string, Koa: typeof Koa3): FrameworkAdapter {
       });
       return app.callback();
     },
+    buildAdminApp(client, options) {
+      const app = new Koa();
+      app.silent = true;
+      app.use(unexpectedErrors);
+      if (options.parseBodies) {
+        app.use(async function bodyParser(ctx, next) {
+          if (ctx.is('json')) (ctx.request as { body?: unknown }).body = await readJson(ctx.req);
+          await next();
+        });
+      }
+      app.use(forKoa.adminRoutes(client, { basePath: '/admin', ...adminAccessFor<Koa3.Context>(options, (ctx) => ctx.get('x-user') || undefined) }));
+      return app.callback();
+    },
   };
+}
+
+// Any error the app's own middleware does not answer → 500 UNEXPECTED.
+async function unexpectedErrors(ctx: Koa3.Context, next: Koa3.Next): Promise<void> {
+  try {
+    await next();
+  } catch (error) {
+    ctx.status = 500;
+    ctx.body = { error: { code: 'UNEXPECTED', message: (error as Error).message } };
+  }
 }
 
 // Koa has no body parser of its own; the suite's bodies are small JSON documents.

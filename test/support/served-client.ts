@@ -1,6 +1,7 @@
 import { createQueueClient, startWorkers, type HandlerRegistry, type QueueClient, type WorkerGroup } from '../../lib/index';
 import { uniquePrefix } from './harness';
-import { queues, type TestQueues } from './queues';
+import { Gates } from '../contract/gates';
+import { echoHandlers, queues, type TestQueues } from './queues';
 
 /**
  * A client of the shared test definition under a fresh prefix, with workers for `registries` (no signal
@@ -17,4 +18,23 @@ export async function servedClient(
   cleanup(() => group.close());
   await client.events.ready();
   return { client, group };
+}
+
+/**
+ * A served client whose `echo:value` jobs each wait for the test to open their gate (`gates.open(id)`)
+ * before returning their value; every gate is opened before the cleanup closes the workers.
+ */
+export async function servedGatedEcho(
+  url: string,
+  cleanup: (close: () => unknown) => void,
+): Promise<{ client: QueueClient<TestQueues>; gates: Gates }> {
+  const gates = new Gates();
+  cleanup(() => gates.openAll());
+  const { client } = await servedClient(url, cleanup, [echoHandlers({
+    value: async (job) => {
+      await gates.pass(job.id!);
+      return job.data.value;
+    },
+  })]);
+  return { client, gates };
 }

@@ -13,6 +13,9 @@ import { z } from 'zod';
 import { createQueueClient, jobMetadata, type JobMetadata, type PendingJob, type StandardSchemaV1 } from '../../lib/index';
 import { childResults, type Producer } from '../../lib/index';
 
+// Queue admin (issue 6): see its section at the end of this file.
+import type { AdminJob, JobCounts, QueueJobState } from '../../lib/index';
+
 // ---- assertion helpers ----
 /** true when `Type` is `any` (only `any` makes `1 & Type` accept 0). */
 export type IsAny<Type> = 0 extends 1 & Type ? true : false;
@@ -358,3 +361,51 @@ export const childExtra = sandboxHandlers(queues, 'email', {
 export const badSandboxOption = sandboxed('/srv/app/dist/media.js', { threads: true });
 // @ts-expect-error a sandboxed module is not a registry for startWorkers
 export const notARegistry = startWorkers({ client, handlers: [childModule] });
+
+// ---- queue admin: queue names come from the definition, jobs are typed by name ----
+export async function queueAdmin(): Promise<void> {
+  const { admin } = client;
+  await admin.pause('email');
+  // @ts-expect-error an undeclared queue
+  await admin.pause('sms');
+  // @ts-expect-error an undeclared queue
+  await admin.counts('sms');
+  // @ts-expect-error an undeclared queue
+  await admin.getJob('sms', '1');
+  // @ts-expect-error an undeclared queue
+  await admin.drain('sms', { delayed: true });
+
+  const counts = await admin.counts('media');
+  type _Counts = Assert<Equal<typeof counts, JobCounts>>;
+  type _CountedStates = Assert<Equal<keyof JobCounts, QueueJobState>>;
+  const overview = await admin.overview();
+  type _OverviewQueue = Assert<Equal<(typeof overview)[number]['queue'], 'email' | 'media'>>;
+
+  const job = await admin.getJob('email', '1');
+  type _EmailJob = Assert<Equal<typeof job, AdminJob<Queues, 'email'> | undefined>>;
+  if (job?.name === 'welcome') {
+    type _AdminData = Assert<Equal<typeof job.data, { to: string; name: string }>>;
+    type _AdminResult = Assert<Equal<typeof job.result, { messageId: string } | undefined>>;
+  }
+  // @ts-expect-error `thumbnail` is a job of `media`, not of `email`
+  if (job?.name === 'thumbnail') return;
+
+  const page = await admin.listJobs('media', 'failed', { start: 0, end: 9 });
+  type _PageQueue = Assert<Equal<(typeof page.jobs)[number]['queue'], 'media'>>;
+  type _PageData = Assert<Equal<(typeof page.jobs)[number]['data'], { path: string; width: number }>>;
+  // @ts-expect-error BullMQ's internal name `wait` is not a state: `waiting` is
+  await admin.listJobs('media', 'wait');
+  // @ts-expect-error pages are positions, not a page number
+  await admin.listJobs('media', 'failed', { page: 2 });
+
+  const retried: string[] = await admin.retryFailed('email', { count: 10 });
+  void retried;
+  // @ts-expect-error retry names one job
+  await admin.retry('email');
+  const removed: string[] = await admin.clean('email', 'completed', { olderThan: 60_000, limit: 100 });
+  void removed;
+  // @ts-expect-error active jobs are never cleaned
+  await admin.clean('email', 'active', { olderThan: 0 });
+  // @ts-expect-error olderThan is required
+  await admin.clean('email', 'failed', { limit: 10 });
+}

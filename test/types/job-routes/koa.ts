@@ -3,7 +3,7 @@
 // `[key: PropertyKey]: any`, the marked lines would compile and tsc would report the unused markers.
 import Koa from 'koa';
 import { createQueueClient } from 'queuewire';
-import { jobRoutes, queueErrorHandler, queueMiddleware } from 'queuewire/koa';
+import { adminRoutes, jobRoutes, queueErrorHandler, queueMiddleware } from 'queuewire/koa';
 import { currentUserId, queues } from './queues';
 
 const client = createQueueClient({ queues });
@@ -54,3 +54,19 @@ app.use(jobRoutes(client, { prefix: '/jobs' }));
 app.use(jobRoutes(client, { prefix: '/jobs', unsafePublicAccess: true, authorize: () => true }));
 // @ts-expect-error public mode is spelled out, not truthy
 app.use(jobRoutes(client, { prefix: '/jobs', unsafePublicAccess: 1 }));
+
+// The admin routes: authorize sees ctx and the action, its queue typed by the registered definition.
+app.use(adminRoutes(client, {
+  basePath: '/admin',
+  authorize: (ctx, action) => {
+    // @ts-expect-error `sms` is not a declared queue
+    if (action.queue === 'sms') return false;
+    if (action.action === 'getJob') {
+      const jobId: string = action.jobId;
+      void jobId;
+    }
+    return currentUserId(ctx) === 'ops';
+  },
+}));
+// @ts-expect-error admin routes are deny-by-default: authorize is required
+app.use(adminRoutes(client, { basePath: '/admin' }));
