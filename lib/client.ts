@@ -50,6 +50,8 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
   readonly queues: Queues;
   readonly prefix: string;
   readonly logger: Logger;
+  /** Largest accepted payload in bytes (`maxPayloadBytes`); scheduled data is held to it too. */
+  readonly maxPayloadBytes: number;
   /** Fail-fast producer shared by every request (what the middleware puts on `req.queue`). */
   readonly producer: Producer<Queues>;
   /** @internal The connections this client opened or was given. */
@@ -80,6 +82,7 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
     if (prefix.length === 0 || prefix.endsWith(':')) throw new ConfigurationError(`prefix "${prefix}" must be non-empty and not end with ':'.`);
     this.queues = options.queues;
     this.prefix = prefix;
+    this.maxPayloadBytes = maxPayloadBytes;
     this.logger = options.logger ?? consoleLogger;
     this.connections = new Connections(options.connection);
     this.producer = new Producer<Queues>({

@@ -1,8 +1,9 @@
 export { defineQueues, job, DEFAULT_RETENTION } from './definition/define';
 export type {
   JobDefaults, JobDefinition, SchemaJobDefinition, QueueDefinition, QueueDefinitions, QueueSet,
-  QueueNameOf, JobNameOf, JobDataOf, JobHandlerDataOf, JobResultOf, JobReturnOf, StoredResult,
+  QueueNameOf, JobNameOf, JobDataOf, JobHandlerDataOf, JobResultOf, JobReturnOf, StoredResult, SchedulesOf,
 } from './definition/define';
+export type { ScheduleDefinition, ScheduleJobOptions, ScheduleDate } from './definition/schedule';
 export type { StandardSchemaV1 } from './definition/standard-schema';
 export { createQueueClient, QueueClient } from './client';
 export type { QueueClientOptions } from './client';
@@ -21,6 +22,8 @@ export { handlers } from './workers/handlers';
 export type { HandlerRegistry, HandlerMap, JobHandler, HandlerContext } from './workers/handlers';
 export { startWorkers } from './workers/workers';
 export type { StartWorkersOptions, WorkerGroup, ShutdownReport } from './workers/workers';
+export { SCHEDULER_ID_PREFIX } from './workers/schedule-sync';
+export type { ScheduleChange } from './workers/schedule-sync';
 export { toHttpError } from './http/http-status';
 export { createJobRoutes, JobRoutes } from './http/job-routes';
 export type { JobRoutesOptions, JobRouteRequest, JobRouteAnswer } from './http/job-routes';

@@ -7,6 +7,7 @@ import { refuseUnknownOptions } from '../known-options';
 import { isHandlerRegistry, type HandlerRegistry } from './handlers';
 import type { LocalWorkerHealth } from '../connection/health';
 import { routeJobs } from './job-router';
+import { applySchedules, planSchedules, type ScheduleChange } from './schedule-sync';
 
 export interface StartWorkersOptions<Queues extends QueueSet> {
   /** The process's queue client; its definition, prefix and connection settings are used. */
@@ -69,6 +70,11 @@ export interface WorkerGroup {
   /** BullMQ's Worker per queue, for what queuewire does not wrap. */
   readonly workers: ReadonlyMap<string, Worker>;
   /**
+   * What this start did with the schedules of the queues it serves: each declared schedule created,
+   * updated, unchanged or ended, and each queuewire scheduler no longer declared removed.
+   */
+  readonly schedules: readonly ScheduleChange[];
+  /**
    * Stops fetching jobs, lets active ones finish within `shutdownTimeout`, then closes the workers and
    * their connections (the client stays open). Idempotent: every call returns the same promise.
    */
@@ -77,9 +83,11 @@ export interface WorkerGroup {
 
 /**
  * Starts one BullMQ Worker per registry. Each routes jobs by name to the registry's handlers.
- * Options are checked before anything connects.
+ * First writes the declared schedules of those queues to Redis (see `QueueDefinition.schedules`).
+ * Options and schedules are checked before anything connects.
  *
- * @throws ConfigurationError for an unknown queue, a queue given twice, or invalid concurrency
+ * @throws ConfigurationError for an unknown queue, a queue given twice, invalid concurrency, or a
+ *   schedule whose data is too large or fails its job's schema
  */
 export async function startWorkers<Queues extends QueueSet>(options: StartWorkersOptions<Queues>): Promise<WorkerGroup> {
   const { client, handlers, shutdownTimeout = 25_000, handleSignals = true } = options;
@@ -94,8 +102,19 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
     throw new ConfigurationError('startWorkers(): another worker group of this process already handles SIGTERM/SIGINT, and on a signal each would exit the process while the other\'s jobs still run. Pass every registry to one startWorkers() call, or set handleSignals: false and close the groups yourself.');
   }
 
+  const schedulePlan = await planSchedules(client, registries.map((registry) => registry.queue));
+
   // One command connection for all workers; each Worker adds its own blocking connection for fetching.
   const connection = client.connections.openBlocking('worker');
+  // Schedules first, on the workers' patient connection: a start that cannot write them fails whole.
+  let schedules: ScheduleChange[];
+  try {
+    schedules = await applySchedules(connection, client.prefix, schedulePlan);
+  } catch (error) {
+    await client.connections.release(connection);
+    throw error;
+  }
+  logSchedules(client, schedules);
   // While Redis is away every reconnect attempt raises the same error; say it once per outage.
   const said = new Set<string>();
   const logOnce = (message: string): void => {
@@ -226,7 +245,13 @@ export async function startWorkers<Queues extends QueueSet>(options: StartWorker
   // client.close() closes this group first, so its connections are not pulled from under active jobs.
   client.localWorkerGroups.add(close);
 
-  return { workers, close };
+  return { workers, schedules, close };
+}
+
+function logSchedules<Queues extends QueueSet>(client: QueueClient<Queues>, changes: readonly ScheduleChange[]): void {
+  const byQueue = new Map<string, string[]>();
+  for (const { queue, id, change } of changes) byQueue.set(queue, [...(byQueue.get(queue) ?? []), `${id} ${change}`]);
+  for (const [queue, done] of byQueue) client.logger.info(`[queuewire] schedules of queue "${queue}": ${done.join(', ')}.`);
 }
 
 const START_OPTIONS = ['client', 'handlers', 'concurrency', 'shutdownTimeout', 'handleSignals', 'exitOnConnectionLoss', 'lockDuration', 'stalledInterval', 'maxStalledCount'];
