@@ -31,7 +31,7 @@ describe('schedules: the definition refuses a bad schedule, saying what is wrong
     { what: 'neither pattern nor every', schedules: { a: { job: 'daily', data: { day: 'x' } } }, message: 'it has neither.' },
     { what: 'a fractional every', schedules: { a: { job: 'daily', data: { day: 'x' }, every: 1.5 } }, message: 'queues.reports.schedules.a: every must be a whole number of milliseconds from 1 to 2147483647; got 1.5.' },
     { what: 'every 0', schedules: { a: { job: 'daily', data: { day: 'x' }, every: 0 } }, message: 'every must be a whole number of milliseconds from 1 to 2147483647; got 0.' },
-    { what: 'every as a string', schedules: { a: { job: 'daily', data: { day: 'x' }, every: '1000' } }, message: 'got 1000.' },
+    { what: 'every as a string', schedules: { a: { job: 'daily', data: { day: 'x' }, every: '1000' } }, message: 'got "1000".' },
     { what: 'a cron pattern with a field out of range', schedules: { a: { job: 'daily', data: { day: 'x' }, pattern: '61 * * * *' } }, message: 'queues.reports.schedules.a: pattern "61 * * * *" is not a valid cron pattern (Constraint error, got value 61 expected range 0-59); use 5 fields' },
     { what: 'a cron pattern that never fires', schedules: { a: { job: 'daily', data: { day: 'x' }, pattern: '0 0 30 2 *' } }, message: 'pattern "0 0 30 2 *" is not a valid cron pattern' },
     { what: 'an unknown time zone', schedules: { a: { job: 'daily', data: { day: 'x' }, pattern: '0 3 * * *', tz: 'Mars/Olympus' } }, message: 'queues.reports.schedules.a: tz "Mars/Olympus" is not a known IANA time zone; use one such as \'Europe/Paris\' or \'UTC\'.' },

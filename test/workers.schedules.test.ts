@@ -1,3 +1,4 @@
+import type { JobType } from 'bullmq';
 import { expect } from 'chai';
 import { z } from 'zod';
 import {
@@ -43,7 +44,7 @@ describe('workers: schedules are written to Redis at start', function () {
   }
 
   /** The jobs of one scheduler in the given states. */
-  async function jobsOf(client: QueueClient<Definition>, id: string, states: Array<'completed' | 'delayed' | 'waiting' | 'active'>) {
+  async function jobsOf(client: QueueClient<Definition>, id: string, states: JobType[]) {
     const found = await client.queue('reports').getJobs(states);
     return found.filter((stored) => stored.id!.startsWith(jobIdPrefix(id)));
   }
@@ -108,7 +109,7 @@ describe('workers: schedules are written to Redis at start', function () {
 
     const second = await start(definitionWith({ nightly: { job: 'tick', data: { n: 2 }, pattern: '0 3 * * *', options: { priority: 5 } } }), prefix);
     expect(second.group.schedules).to.deep.equal([{ queue: 'reports', id: 'nightly', change: 'updated' }]);
-    const pending = await jobsOf(second.client, 'nightly', ['delayed', 'waiting', 'prioritized' as 'waiting']);
+    const pending = await jobsOf(second.client, 'nightly', ['delayed', 'waiting', 'prioritized']);
     expect(pending.map((stored) => [stored.data, stored.opts.priority])).to.deep.equal([[{ n: 2 }, 5]]);
     expect(await second.client.queue('reports').getJobSchedulersCount()).to.equal(1);
   });
@@ -134,10 +135,15 @@ describe('workers: schedules are written to Redis at start', function () {
     expect(await second.client.queue('reports').getJob(droppedJob!.id!)).to.equal(undefined);
   });
 
-  it('a schedule whose endDate has passed is not written', async () => {
-    const { client, group } = await start(definitionWith({ over: { job: 'tick', data: { n: 1 }, every: 1000, endDate: Date.now() - 1000 } }), uniquePrefix());
+  it('a schedule whose endDate has passed is not written, and its scheduler with other settings is removed', async () => {
+    const prefix = uniquePrefix();
+    const first = await start(definitionWith({ over: { job: 'tick', data: { n: 1 }, pattern: '0 3 * * *' } }), prefix);
+    await first.client.close();
+
+    const { client, group } = await start(definitionWith({ over: { job: 'tick', data: { n: 1 }, pattern: '0 3 * * *', endDate: Date.now() - 1000 } }), prefix);
     expect(group.schedules).to.deep.equal([{ queue: 'reports', id: 'over', change: 'ended' }]);
     expect(await client.queue('reports').getJobSchedulersCount()).to.equal(0);
+    expect(await jobsOf(client, 'over', ['delayed', 'waiting']), 'pending jobs').to.deep.equal([]);
   });
 
   describe('data that would fail every run refuses the start, before anything is written', () => {

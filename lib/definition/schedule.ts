@@ -24,6 +24,7 @@ interface ScheduleFields<Name extends string, DataType> {
   readonly endDate?: ScheduleDate;
   /** At most this many jobs in all (counted from the last change of the schedule: see the README). */
   readonly limit?: number;
+  /** Options of each job, deep-merged over the queue's and job name's defaults (retention included). */
   readonly options?: ScheduleJobOptions;
 }
 
@@ -98,7 +99,7 @@ function checkTiming(schedule: Record<string, unknown>, at: string): void {
     throw new ConfigurationError(`${at}: give exactly one of pattern (a cron pattern, e.g. '0 3 * * *') or every (milliseconds between runs); it has ${pattern === undefined ? 'neither' : 'both'}.`);
   }
   if (every !== undefined && (!Number.isInteger(every) || (every as number) < 1 || (every as number) > MAX_EVERY)) {
-    throw new ConfigurationError(`${at}: every must be a whole number of milliseconds from 1 to ${MAX_EVERY}; got ${String(every)}.`);
+    throw new ConfigurationError(`${at}: every must be a whole number of milliseconds from 1 to ${MAX_EVERY}; got ${JSON.stringify(every)}.`);
   }
   if (tz !== undefined) {
     if (pattern === undefined) throw new ConfigurationError(`${at}: tz applies to a cron pattern only; remove it (every counts milliseconds).`);
@@ -123,7 +124,7 @@ function checkTiming(schedule: Record<string, unknown>, at: string): void {
     throw new ConfigurationError(`${at}: endDate must be after startDate.`);
   }
   if (limit !== undefined && (!Number.isInteger(limit) || (limit as number) < 1)) {
-    throw new ConfigurationError(`${at}: limit must be a whole number >= 1; got ${String(limit)}.`);
+    throw new ConfigurationError(`${at}: limit must be a whole number >= 1; got ${JSON.stringify(limit)}.`);
   }
 }
 

@@ -24,7 +24,7 @@ export interface ScheduleChange {
   /**
    * `created`: it was not in Redis. `updated`: it was, with other settings (its pending job is replaced).
    * `unchanged`: Redis already had it as declared, so it was left alone. `ended`: its `endDate` has
-   * passed, so it was not written. `removed`: a queuewire scheduler that the definition no longer declares.
+   * passed, so it was not written (and a scheduler of it with other settings was removed). `removed`: a queuewire scheduler that the definition no longer declares.
    */
   readonly change: 'created' | 'updated' | 'unchanged' | 'ended' | 'removed';
 }
@@ -119,12 +119,17 @@ export async function applySchedules(connection: Redis, prefix: string, plan: Sc
 }
 
 async function applySchedule(handle: Queue, schedule: PlannedSchedule): Promise<ScheduleChange['change']> {
-  const { endDate } = schedule.repeat;
-  // BullMQ refuses to write a scheduler whose end has passed; one already in Redis stops by itself.
-  if (endDate !== undefined && Number(endDate) <= Date.now()) return 'ended';
   const schedulerId = SCHEDULER_ID_PREFIX + schedule.id;
   const stored = await handle.getJobScheduler(schedulerId);
-  if (stored && isAsPlanned(stored, schedule)) return 'unchanged';
+  const unchanged = stored !== undefined && isAsPlanned(stored, schedule);
+  const { endDate } = schedule.repeat;
+  if (endDate !== undefined && Number(endDate) <= Date.now()) {
+    // BullMQ refuses to write a scheduler whose end has passed. One stored with this end stops by
+    // itself (its last pending job still runs); one stored with other settings would run on: removed.
+    if (stored && !unchanged) await handle.removeJobScheduler(schedulerId);
+    return 'ended';
+  }
+  if (unchanged) return 'unchanged';
   await handle.upsertJobScheduler(schedulerId, schedule.repeat, schedule.template);
   return stored ? 'updated' : 'created';
 }
