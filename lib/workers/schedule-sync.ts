@@ -135,7 +135,8 @@ async function applySchedule(handle: Queue, schedule: PlannedSchedule): Promise<
 }
 
 // Compares what BullMQ stored with what would be written. A difference BullMQ's encoding introduces
-// (none is known) only costs an unneeded update, never a missed one.
+// (its Lua JSON keeps 14 significant digits, so a `jitter` of 0.30000000000000004 reads back as 0.3)
+// only costs an unneeded update at each start, never a missed one.
 function isAsPlanned(stored: JobSchedulerJson, schedule: PlannedSchedule): boolean {
   const { repeat, template } = schedule;
   return stored.name === template.name
