@@ -63,6 +63,8 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
   readonly role: ProcessRole;
   /** @internal Where `role` came from, for the message of a part the role refuses. */
   readonly roleSource: string;
+  /** Largest accepted payload in bytes (`maxPayloadBytes`); scheduled data is held to it too. */
+  readonly maxPayloadBytes: number;
   /** Fail-fast producer shared by every request (what the middleware puts on `req.queue`). */
   readonly producer: Producer<Queues>;
   /**
@@ -102,6 +104,7 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
     this.roleSource = roleSource;
     this.queues = options.queues;
     this.prefix = prefix;
+    this.maxPayloadBytes = maxPayloadBytes;
     this.logger = options.logger ?? consoleLogger;
     this.connections = new Connections(options.connection);
     this.producer = new Producer<Queues>({

@@ -1,8 +1,9 @@
 export { defineQueues, job, DEFAULT_RETENTION } from './definition/define';
 export type {
   JobDefaults, JobDefinition, SchemaJobDefinition, QueueDefinition, QueueDefinitions, QueueSet,
-  QueueNameOf, JobNameOf, JobDataOf, JobHandlerDataOf, JobResultOf, JobReturnOf, StoredResult,
+  QueueNameOf, JobNameOf, JobDataOf, JobHandlerDataOf, JobResultOf, JobReturnOf, StoredResult, SchedulesOf,
 } from './definition/define';
+export type { ScheduleDefinition, ScheduleJobOptions, ScheduleDate } from './definition/schedule';
 export type { StandardSchemaV1 } from './definition/standard-schema';
 export type { QueueLimits, RateLimit, NumberSetting, ResolvedLimits } from './definition/limits';
 export type { CancelResult } from './cancel/cancel-job';
@@ -41,6 +42,8 @@ export type { QueueOverview, JobList } from './admin/queue-admin';
 export type { AdminJob } from './admin/admin-job';
 export { JOB_STATES, CLEANABLE_STATES, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, MAX_RETRY_COUNT, MAX_CLEAN_LIMIT } from './admin/admin-arguments';
 export type { QueueJobState, CleanableState, JobCounts, JobPage, RetryFailedOptions, CleanOptions, DrainOptions } from './admin/admin-arguments';
+export { SCHEDULER_ID_PREFIX } from './workers/schedule-sync';
+export type { ScheduleChange } from './workers/schedule-sync';
 export { toHttpError } from './http/http-status';
 export { createJobRoutes, JobRoutes } from './http/job-routes';
 export type { JobRoutesOptions, JobRouteRequest, JobRouteAnswer } from './http/job-routes';

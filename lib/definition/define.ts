@@ -3,6 +3,7 @@ import { ConfigurationError } from '../errors';
 import { refuseUnknownOptions } from '../known-options';
 import { checkJobOptions } from './job-options';
 import { checkLimits, checkTimeouts, type NumberSetting, type QueueLimits } from './limits';
+import { checkSchedules, type ScheduleDefinition } from './schedule';
 import { isStandardSchema, type StandardSchemaV1 } from './standard-schema';
 import { checkChildJobs, declarable, type ChildJobRefs, type DeclaredJob } from './child-jobs';
 
@@ -82,7 +83,7 @@ export function job(schemaOrDefaults?: StandardSchemaV1 | JobDefaults, defaults?
   return definition;
 }
 
-/** A queue: the job names it carries and the defaults for its jobs. */
+/** A queue: the job names it carries, the defaults for its jobs and its recurring jobs. */
 export interface QueueDefinition {
   readonly jobs: Readonly<Record<string, JobDefinition<any, any, any>>>;
   readonly defaults?: JobDefaults;
@@ -93,7 +94,22 @@ export interface QueueDefinition {
    * `JobTimeoutError` (retried like any failure while attempts remain).
    */
   readonly timeouts?: Readonly<Record<string, NumberSetting>>;
+  /**
+   * Recurring jobs, by schedule id: each adds one of this queue's job names with fixed data on a cron
+   * pattern or every so many ms. Written to Redis by `startWorkers` for the queues it serves.
+   */
+  readonly schedules?: Readonly<Record<string, ScheduleDefinition<string, any>>>;
 }
+
+/** The schedules a queue with these jobs may declare: each names one of them and carries its data type. */
+export type SchedulesOf<Jobs extends QueueDefinition['jobs']> = Readonly<Record<string, {
+  [Name in Extract<keyof Jobs, string>]: ScheduleDefinition<Name, Jobs[Name] extends JobDefinition<infer DataType, any, any> ? DataType : never>
+}[Extract<keyof Jobs, string>]>>;
+
+// Ties each queue's schedules to its own jobs (a constraint on QueueDefinitions alone cannot).
+type TypedSchedules<Definitions extends QueueDefinitions> = {
+  readonly [Queue in keyof Definitions]: { readonly schedules?: SchedulesOf<Definitions[Queue]['jobs']> };
+};
 
 export type QueueDefinitions = Readonly<Record<string, QueueDefinition>>;
 
@@ -117,12 +133,12 @@ export const DEFAULT_RETENTION: Readonly<Pick<JobDefaults, 'removeOnComplete' | 
  * Declares the queues of an application. Web and worker processes import the same definition, so
  * producers, handlers and event listeners are all typed from it.
  *
- * @param definitions - queue name → `{ jobs: { jobName: job<Data, Result>() }, defaults? }`
+ * @param definitions - queue name → `{ jobs: { jobName: job<Data, Result>() }, defaults?, schedules? }`
  * @param options.defaults - job options for every queue, deep-merged under each queue's defaults
- * @throws ConfigurationError when a name or default option is invalid
+ * @throws ConfigurationError when a name, default option or schedule is invalid
  */
 export function defineQueues<const Definitions extends QueueDefinitions>(
-  definitions: Definitions,
+  definitions: Definitions & TypedSchedules<Definitions>,
   options: { defaults?: JobDefaults } = {},
 ): QueueSet<Definitions> {
   const queueNames = Object.keys(definitions);
@@ -137,7 +153,7 @@ export function defineQueues<const Definitions extends QueueDefinitions>(
     if (typeof definition !== 'object' || definition === null || typeof definition.jobs !== 'object' || definition.jobs === null) {
       throw new ConfigurationError(`Queue "${queue}" needs a jobs object, e.g. { jobs: { send: job<{ to: string }>() } }.`);
     }
-    refuseUnknownOptions(definition, ['jobs', 'defaults', 'limits', 'timeouts'], `queues.${queue}`);
+    refuseUnknownOptions(definition, ['jobs', 'defaults', 'limits', 'timeouts', 'schedules'], `queues.${queue}`);
     const jobNames = Object.keys(definition.jobs);
     if (jobNames.length === 0) throw new ConfigurationError(`Queue "${queue}" declares no jobs; add at least one under jobs.`);
     checkLimits(definition.limits, `queues.${queue}.limits`);
@@ -154,6 +170,7 @@ export function defineQueues<const Definitions extends QueueDefinitions>(
         throw new ConfigurationError(`queues.${queue}.jobs.${name}: schema is not a Standard Schema (V1): pass a zod 4, valibot or arktype schema, or declare the type with job<Data>().`);
       }
     }
+    if (definition.schedules !== undefined) checkSchedules(queue, definition.schedules, jobNames);
   }
   // Once every queue is known to be well formed: children may name queues declared further down.
   for (const queue of queueNames) {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { FlowProducer, Job, JobNode, JobsOptions, Queue } from 'bullmq';
 import type { Connections } from '../connection/connections';
-import { DEFAULT_RETENTION, type JobDataOf, type JobDefinition, type JobNameOf, type JobResultOf, type QueueNameOf, type QueueSet } from '../definition/define';
+import { type JobDataOf, type JobDefinition, type JobNameOf, type JobResultOf, type QueueNameOf, type QueueSet } from '../definition/define';
 import { ClosedError, InvalidJobOptionsError, PayloadTooLargeError, UnknownJobError, UnknownQueueError } from '../errors';
 import type { EventBus } from '../events/event-bus';
 import { checkJobOptions, mergeJobOptions, type JobOptions } from '../definition/job-options';
 import { waitForJob } from './job-wait';
+import { jobDefaultsOf } from '../definition/job-defaults';
 import { plainJsonBytes } from '../definition/plain-json';
 import { withinRedisTimeout } from '../connection/bounded-redis';
 import { validateJobData } from '../definition/validation';
@@ -357,9 +358,7 @@ export class Producer<Queues extends QueueSet = QueueSet> {
 function mergedDefaults(queues: QueueSet): Map<string, JobOptions> {
   const defaults = new Map<string, JobOptions>();
   for (const [queue, definition] of Object.entries(queues.definitions)) {
-    for (const [name, job] of Object.entries(definition.jobs)) {
-      defaults.set(`${queue}\0${name}`, mergeJobOptions<JobOptions>(DEFAULT_RETENTION, queues.defaults, definition.defaults, job.defaults));
-    }
+    for (const name of Object.keys(definition.jobs)) defaults.set(`${queue}\0${name}`, jobDefaultsOf(queues, queue, name));
   }
   return defaults;
 }

@@ -16,6 +16,7 @@ import { handlerHooks, type HandlerHooks } from './handler-hooks';
 import { sandboxesOf } from './sandboxes';
 import type { SandboxPool } from './sandbox-pool';
 import { assertRoleAllows } from '../roles';
+import { applySchedules, planSchedules, type ScheduleChange } from './schedule-sync';
 
 export interface StartWorkersOptions<Queues extends QueueSet, Served extends QueueNameOf<Queues> = QueueNameOf<Queues>> {
   /** The process's queue client; its definition, prefix and connection settings are used. */
@@ -105,6 +106,11 @@ export interface WorkerGroup {
    */
   setConcurrency(queue: string, concurrency: number | string): void;
   /**
+   * What this start did with the schedules of the queues it serves: each declared schedule created,
+   * updated, unchanged or ended, and each queuewire scheduler no longer declared removed.
+   */
+  readonly schedules: readonly ScheduleChange[];
+  /**
    * Stops fetching jobs, lets active ones finish within `shutdownTimeout`, then closes the workers and
    * their connections (the client stays open). Idempotent: every call returns the same promise.
    */
@@ -113,10 +119,11 @@ export interface WorkerGroup {
 
 /**
  * Starts one BullMQ Worker per registry. Each routes jobs by name to the registry's handlers.
- * Options are checked before anything connects.
+ * First writes the declared schedules of those queues to Redis (see `QueueDefinition.schedules`).
+ * Options and schedules are checked before anything connects.
  *
- * @throws ConfigurationError for an unknown queue, a queue given twice, or invalid concurrency, and
- *   in a client whose role is `'web'`
+ * @throws ConfigurationError for an unknown queue, a queue given twice, invalid concurrency, a
+ *   schedule whose data is too large or fails its job's schema, and in a client whose role is `'web'`
  */
 export async function startWorkers<Queues extends QueueSet, Served extends QueueNameOf<Queues> = QueueNameOf<Queues>>(options: StartWorkersOptions<Queues, Served>): Promise<WorkerGroup> {
   const { client, handlers, shutdownTimeout = 25_000, handleSignals = true } = options;
@@ -134,10 +141,22 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
     throw new ConfigurationError('startWorkers(): another worker group of this process already handles SIGTERM/SIGINT, and on a signal each would exit the process while the other\'s jobs still run. Pass every registry to one startWorkers() call, or set handleSignals: false and close the groups yourself.');
   }
 
+  const schedulePlan = await planSchedules(client, registries.map((registry) => registry.queue));
+
   // One command connection for all workers; each Worker adds its own blocking connection for fetching.
   const connection = client.connections.openBlocking('worker');
-  // Global limits are in Redis before the first fetch, so no worker starts more jobs than they allow.
-  await applyGlobalLimits(connection, client.prefix, limits);
+  // Schedules and global limits first, on the workers' patient connection: a start that cannot write
+  // them fails whole. Global limits are in Redis before the first fetch, so no worker starts more jobs
+  // than they allow.
+  let schedules: ScheduleChange[];
+  try {
+    await applyGlobalLimits(connection, client.prefix, limits);
+    schedules = await applySchedules(connection, client.prefix, schedulePlan);
+  } catch (error) {
+    await client.connections.release(connection);
+    throw error;
+  }
+  logSchedules(client, schedules);
   // While Redis is away every reconnect attempt raises the same error; say it once per outage.
   const said = new Set<string>();
   const logOnce = (message: string): void => {
@@ -292,7 +311,13 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
     limits.get(queue)!.concurrency = checked;
   };
 
-  return { workers, limits, setConcurrency, close };
+  return { workers, schedules, limits, setConcurrency, close };
+}
+
+function logSchedules<Queues extends QueueSet>(client: QueueClient<Queues>, changes: readonly ScheduleChange[]): void {
+  const byQueue = new Map<string, string[]>();
+  for (const { queue, id, change } of changes) byQueue.set(queue, [...(byQueue.get(queue) ?? []), `${id} ${change}`]);
+  for (const [queue, done] of byQueue) client.logger.info(`[queuewire] schedules of queue "${queue}": ${done.join(', ')}.`);
 }
 
 const START_OPTIONS = ['client', 'handlers', 'hooks', 'concurrency', 'limits', 'shutdownTimeout', 'handleSignals', 'exitOnConnectionLoss', 'lockDuration', 'stalledInterval', 'maxStalledCount'];

@@ -409,3 +409,58 @@ export async function queueAdmin(): Promise<void> {
   // @ts-expect-error olderThan is required
   await admin.clean('email', 'failed', { limit: 10 });
 }
+
+// ---- schedules: each names a job of its own queue and carries that job's data type ----
+const scheduleJobs = {
+  cleanup: job<{ olderThanDays: number }>(),
+  order: job(z.object({ sku: z.string(), deliverOn: z.iso.date().transform((day) => new Date(day)) })),
+};
+export const scheduledQueues = defineQueues({
+  reports: {
+    jobs: scheduleJobs,
+    schedules: {
+      nightly: { job: 'cleanup', data: { olderThanDays: 30 }, pattern: '0 3 * * *', tz: 'Europe/Paris', options: { attempts: 3 } },
+      often: { job: 'cleanup', data: { olderThanDays: 1 }, every: 60_000, startDate: new Date(), endDate: '2030-01-01', limit: 5 },
+      // A schema job's schedule carries the schema's input, as producers send it.
+      restock: { job: 'order', data: { sku: 'tea', deliverOn: '2030-01-01' }, every: 3_600_000 },
+    },
+  },
+  media: { jobs: { thumbnail: job<{ path: string }>() } },
+});
+export const wrongScheduleJob = defineQueues({
+  reports: {
+    jobs: scheduleJobs,
+    // @ts-expect-error a job name the queue does not declare (thumbnail belongs to media)
+    schedules: { a: { job: 'thumbnail', data: { path: 'x' }, every: 1000 } },
+  },
+  media: { jobs: { thumbnail: job<{ path: string }>() } },
+});
+export const wrongScheduleData = defineQueues({
+  reports: {
+    jobs: scheduleJobs,
+    // @ts-expect-error the data of another job name of the queue
+    schedules: { a: { job: 'cleanup', data: { sku: 'tea', deliverOn: '2030-01-01' }, every: 1000 } },
+  },
+});
+export const scheduleDataAsOutput = defineQueues({
+  reports: {
+    jobs: scheduleJobs,
+    // @ts-expect-error a schema job's schedule data is the schema's input: deliverOn is an ISO day, not a Date
+    schedules: { a: { job: 'order', data: { sku: 'tea', deliverOn: new Date() }, every: 1000 } },
+  },
+});
+export const scheduleTimings = defineQueues({
+  reports: {
+    jobs: scheduleJobs,
+    schedules: {
+      // @ts-expect-error both a pattern and every
+      both: { job: 'cleanup', data: { olderThanDays: 1 }, pattern: '0 3 * * *', every: 1000 },
+      // @ts-expect-error neither a pattern nor every
+      neither: { job: 'cleanup', data: { olderThanDays: 1 } },
+      // @ts-expect-error tz goes with a pattern only
+      zoned: { job: 'cleanup', data: { olderThanDays: 1 }, every: 1000, tz: 'UTC' },
+      // @ts-expect-error the schedule sets its jobs' ids itself
+      withId: { job: 'cleanup', data: { olderThanDays: 1 }, every: 1000, options: { jobId: 'x' } },
+    },
+  },
+});
