@@ -4,12 +4,13 @@ import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
 import {
-  createQueueClient, handlers, jobContext, startWorkers,
+  ConfigurationError, createQueueClient, handlers, jobContext, startWorkers,
   type HandlerContext, type JobContext, type QueueClient,
 } from '../lib/index';
 import { queueMiddleware } from '../middleware/express';
 import { nextEvent } from './support/bus-events';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
+import { recordingLogger } from './support/recording-logger';
 import { echoHandlers, queues, type TestQueues } from './support/queues';
 
 type Seen = { queue: string; name: string; jobId: string } | 'none';
@@ -39,6 +40,7 @@ describe('workers: the job context (jobContext() through AsyncLocalStorage)', fu
     const group = await startWorkers({
       client,
       handleSignals: false,
+      jobContext: true,
       concurrency: { echo: concurrent },
       handlers: [echoHandlers({
         value: async (job) => {
@@ -135,6 +137,7 @@ describe('workers: the job context (jobContext() through AsyncLocalStorage)', fu
     const group = await startWorkers({
       client,
       handleSignals: false,
+      jobContext: true,
       handlers: [echoHandlers({
         value: async () => {
           handlerSaw = whoAmI();
@@ -159,6 +162,7 @@ describe('workers: the job context (jobContext() through AsyncLocalStorage)', fu
     const group = await startWorkers({
       client,
       handleSignals: false,
+      jobContext: true,
       handlers: [handlers(queues, 'email', {
         // Deep in the handler's call tree, nothing passed down: the ids come from the context.
         welcome: async () => ({ messageId: `sent for ${await labelFromContext()}` }),
@@ -187,6 +191,28 @@ describe('workers: the job context (jobContext() through AsyncLocalStorage)', fu
     expect(event.jobId).to.equal(response.body.id);
     expect(event.returnvalue).to.deep.equal({ messageId: 'sent for acme/req-from-the-edge' });
     expect(await listenerSaw).to.deep.equal({ requestId: 'req-from-the-edge', tenant: 'acme' });
+  });
+
+  it('a group without hooks tracks no context unless asked (jobContext: true): jobContext() is undefined in its handlers, and says why once', async () => {
+    const client = newClient();
+    const logger = recordingLogger();
+    const untrackedClient = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix(), logger });
+    cleanup(() => untrackedClient.close());
+    const seen: unknown[] = [];
+    const group = await startWorkers({
+      client: untrackedClient,
+      handleSignals: false,
+      handlers: [echoHandlers({ value: async (job) => (seen.push(jobContext()), job.data.value) })],
+    });
+    cleanup(() => group.close());
+    await untrackedClient.events.ready();
+    await untrackedClient.producer.addAndWait('echo', 'value', { value: 1 }, { timeout: 5_000 });
+    await untrackedClient.producer.addAndWait('echo', 'value', { value: 2 }, { timeout: 5_000 });
+    expect(seen).to.deep.equal([undefined, undefined]);
+    expect(logger.lines.filter(({ level, message }) => level === 'warn' && message.includes('jobContext: true'))).to.have.length(1);
+
+    const refused = await startWorkers({ client, handleSignals: false, jobContext: 'yes' as never, handlers: [echoHandlers()] }).catch((error: Error) => error);
+    expect(refused).to.be.instanceOf(ConfigurationError).with.property('message').that.matches(/jobContext must be true or false/);
   });
 });
 

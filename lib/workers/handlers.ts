@@ -13,7 +13,7 @@ export interface HandlerContext {
    * or when a shutdown passes its deadline with the job still running
    * (its result will not be stored; the job returns through stalled recovery). Pass it to fetch, streams, timers.
    */
-  readonly signal: AbortSignal | undefined;
+  readonly signal: AbortSignal;
 }
 
 /**

@@ -20,18 +20,20 @@ export interface JobContext<QueueName extends string = string, JobName extends s
    * `{}` for a job added without any.
    */
   readonly metadata: Readonly<JobMetadata>;
-  /** The job's abort signal, the one its handler receives (aborted on cancel or a shutdown past its deadline). */
-  readonly signal: AbortSignal | undefined;
+  /** The job's abort signal, the one its handler receives (aborted on cancel, timeout or a shutdown past its deadline). */
+  readonly signal: AbortSignal;
 }
 
 // The storage is shared by the whole process under a registry symbol, not held by this module: a
 // handler that imports a second copy of queuewire (another version in a nested node_modules) still
 // sees the context the worker's copy set. The `v1` is the shape above; a change to it takes a new key.
 const STORAGE = Symbol.for('queuewire.jobContext.v1');
-type StorageHolder = { [STORAGE]?: AsyncLocalStorage<JobContext> };
+// Worker groups of this process that run jobs without a context, so jobContext() can say why it has none.
+const UNTRACKED = Symbol.for('queuewire.jobContext.untracked.v1');
+type ProcessHolder = { [STORAGE]?: AsyncLocalStorage<JobContext>; [UNTRACKED]?: Set<{ warned: boolean; warn: (message: string) => void }> };
+const holder = globalThis as ProcessHolder;
 
 function storage(): AsyncLocalStorage<JobContext> {
-  const holder = globalThis as StorageHolder;
   return (holder[STORAGE] ??= new AsyncLocalStorage<JobContext>());
 }
 
@@ -41,15 +43,49 @@ function storage(): AsyncLocalStorage<JobContext> {
  * hooks. `undefined` outside a job: in a route, in a bus listener, in a worker event. Cheap to call
  * (no Redis, no parsing), so loggers may call it for every line.
  *
+ * Only jobs of a worker group that tracks contexts have one: a group with `hooks`, or started with
+ * `jobContext: true` (see `StartWorkersOptions.jobContext` for why it is not on for every group).
+ *
  * @example log.info({ requestId: jobContext()?.metadata.requestId }, 'sending the mail')
  */
 export function jobContext(): JobContext | undefined {
-  return storage().getStore();
+  const context = holder[STORAGE]?.getStore();
+  if (context === undefined && holder[UNTRACKED]?.size) {
+    for (const group of holder[UNTRACKED]) {
+      if (group.warned) continue;
+      group.warned = true;
+      group.warn('[queuewire] jobContext() returned undefined while this worker group runs its jobs without contexts. If it was called for one of its jobs, start the group with jobContext: true (or give it hooks); outside a job, undefined is right. Said once per group.');
+    }
+  }
+  return context;
 }
 
-/** The context of one run of a job: built once per attempt, before its hooks and handler run. */
-export function contextOf(queue: string, job: Job, signal: AbortSignal | undefined): JobContext {
-  return { queue, name: job.name, jobId: job.id!, attemptsMade: job.attemptsMade, metadata: jobMetadata(job), signal };
+/**
+ * Notes a worker group that runs its jobs without contexts, until the returned function is called (when
+ * it closes), so a `jobContext()` call that finds none says why once.
+ */
+export function noteUntrackedGroup(warn: (message: string) => void): () => void {
+  const group = { warned: false, warn };
+  const groups = (holder[UNTRACKED] ??= new Set());
+  groups.add(group);
+  return () => groups.delete(group);
+}
+
+/**
+ * The context of one run of a job: built once per attempt, before its hooks and handler run. Plain
+ * properties (a logger may spread or serialize it), except the signal, made on first read.
+ */
+export function contextOf(queue: string, job: Job, attempt: { readonly signal: AbortSignal }): JobContext {
+  return {
+    queue,
+    name: job.name,
+    jobId: job.id!,
+    attemptsMade: job.attemptsMade,
+    metadata: jobMetadata(job),
+    get signal() {
+      return attempt.signal;
+    },
+  };
 }
 
 /** Runs `work` (a job's hooks and handler) so that `jobContext()` returns `context` within it. */

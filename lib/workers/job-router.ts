@@ -1,18 +1,23 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { Job, UnrecoverableError } from 'bullmq';
 import { QueuewireError, ValidationError } from '../errors';
 import { assertPlainJson } from '../definition/plain-json';
 import { validateJobData } from '../definition/validation';
 import type { StandardSchemaV1 } from '../definition/standard-schema';
-import { runAbortable, type CancelRunning } from './abortable-run';
+import { JobAttempt } from './job-attempt';
 import { contextOf, runInJobContext } from './job-context';
 import type { HookRunner } from './handler-hooks';
 import { asJobError } from './thrown-error';
 
-/** A queue's BullMQ processor, plus a way to cancel one of its running jobs. */
+/** A queue's BullMQ processor, plus ways to end the jobs it runs. */
 export interface JobRoute {
+  /** `signal`, when given, is followed: its abort aborts the job's signal (a sandbox child, a test). */
   (job: Job, token?: string, signal?: AbortSignal): Promise<unknown>;
   /** Aborts a job this process runs and fails it with `JobCancelledError`; false when it runs no such job. */
   cancel(jobId: string, reason: string | undefined): boolean;
+  /** Aborts a job's signal without failing it (`Worker.cancelJob()`); false when it runs no such job. */
+  abort(jobId: string, reason: string | undefined): boolean;
+  /** Aborts the signal of every job it runs, without failing them (a shutdown past its deadline). */
+  abortAll(reason: string | undefined): void;
 }
 
 /** What a router needs of a registry (or of a sandboxed module's handlers). */
@@ -27,102 +32,98 @@ export interface RoutableHandlers {
 export interface RouteOptions {
   /** Runs hooks around in-process handlers, in the job's context. */
   readonly hooks?: HookRunner;
+  /** Whether `jobContext()` works in handlers and hooks (an AsyncLocalStorage run per job). */
+  readonly trackContext?: boolean;
   /** Job names run whole elsewhere (sandboxed); timeouts and cancels apply to them too. */
   readonly delegated?: ReadonlyMap<string, DelegatedRun>;
 }
 
 /** Runs a whole job elsewhere (a sandbox child) and settles with its result or failure. */
-export type DelegatedRun = (job: Job, token: string | undefined, signal: AbortSignal | undefined) => Promise<unknown>;
+export type DelegatedRun = (job: Job, token: string | undefined, signal: AbortSignal) => Promise<unknown>;
 
 /**
  * Builds the BullMQ processor of one queue: it runs the handler registered for `job.name` and stores
  * its result. Jobs that can never succeed fail at once, without retries, with a message that says why:
  * a name with no handler, data its schema refuses, or a result JSON cannot carry unchanged.
  *
- * Declared with three parameters so BullMQ passes the job's abort signal (it checks the arity); the
- * handler gets that signal, which BullMQ aborts when the job is cancelled, and which a shutdown past its
- * deadline aborts through `worker.cancelAllJobs()`. A job name's timeout and a cancel from any process
- * abort it too, and fail the job (see `runAbortable`).
+ * Declared with two parameters, so BullMQ makes no AbortController per job: each run is a
+ * `JobAttempt`, whose signal the handler gets (made on first read), which a job name's timeout, a cancel
+ * from any process and a shutdown past its deadline (`abortAll`) abort.
  *
- * The hooks (when any) and the handler run in the job's context (`jobContext()`): one
- * AsyncLocalStorage run per job, inside the timeout, so a hook that hangs is cut off like a handler.
+ * The hooks (when any) and the handler run inside the timeout, so a hook that hangs is cut off like a
+ * handler; with `trackContext`, in the job's context (`jobContext()`: one AsyncLocalStorage run per job).
  */
 export function routeJobs(registry: RoutableHandlers, active: Set<string>, options: RouteOptions = {}): JobRoute {
-  const { hooks, delegated } = options;
-  const table = registry.handlers as Record<string, (job: Job, context: { signal: AbortSignal | undefined }) => Promise<unknown>>;
+  const { hooks, delegated, trackContext = false } = options;
+  const table = registry.handlers as Record<string, (job: Job, context: { readonly signal: AbortSignal }) => Promise<unknown>>;
   const schemas = registry.schemas ?? {};
   const timeouts = registry.timeouts ?? {};
-  const cancels = new Map<string, CancelRunning>();
-  // Cancels for jobs taken but whose handler has not been called yet (schema validation is async).
-  const early = new Map<string, { reason: string | undefined }>();
-  const abortable = (job: Job, jobSignal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<unknown>): Promise<unknown> =>
-    runAbortable({
-      queue: registry.queue,
-      job,
-      timeout: Object.hasOwn(timeouts, job.name) ? timeouts[job.name] : undefined,
-      jobSignal,
-      cancels,
-      cancelledEarly: early.get(job.id!),
-      run,
-    });
-  const route = async (job: Job, token?: string, jobSignal?: AbortSignal): Promise<unknown> => {
+  // Every job taken and not yet settled, from before its data is validated, so a cancel finds it.
+  const attempts = new Map<string, JobAttempt>();
+  const timeoutOf = (name: string): number | undefined => (Object.hasOwn(timeouts, name) ? timeouts[name] : undefined);
+  const route = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     // A sandboxed name runs whole in its child, which loads the same definition and applies the checks
     // below there (schema, result, progress), so the data crosses to the child exactly as stored.
     const delegate = delegated?.get(job.name);
-    if (delegate) {
-      active.add(job.id!);
-      try {
-        return await abortable(job, jobSignal, (signal) => delegate(job, token, signal));
-      } finally {
-        active.delete(job.id!);
-        early.delete(job.id!);
-      }
-    }
-    const handler = Object.hasOwn(table, job.name) ? table[job.name] : undefined;
-    if (!handler) {
+    const handler = delegate ? undefined : Object.hasOwn(table, job.name) ? table[job.name] : undefined;
+    if (!delegate && !handler) {
       throw new UnrecoverableError(`No handler for job "${job.name}" on queue "${registry.queue}". Known jobs: ${Object.keys(table).join(', ')}. Deploy a worker whose handlers include it.`);
     }
+    const attempt = new JobAttempt(registry.queue, job);
+    const follow = signal ? (): void => attempt.abort(signal.reason) : undefined;
+    if (signal?.aborted) follow!();
+    else signal?.addEventListener('abort', follow!, { once: true });
     active.add(job.id!);
+    attempts.set(job.id!, attempt);
     try {
+      if (delegate) return await attempt.run(timeoutOf(job.name), () => delegate(job, token, attempt.signal));
       // Data that does not match the job's schema will not match on a retry either. The handler reads
       // the schema's output (transforms and defaults applied); Redis keeps what the producer sent.
       const schema = Object.hasOwn(schemas, job.name) ? schemas[job.name] : undefined;
       if (schema) job.data = await validInWorker(schema, job, registry.queue);
       guardProgress(job);
-      return await abortable(job, jobSignal, (signal) => {
-        const execute = async (): Promise<unknown> => {
-          // Awaited inside try, not chained with .catch(): a plain-JavaScript handler that throws before
-          // returning a promise, or returns no promise at all, is handled like an async one.
-          let result: unknown;
-          try {
-            result = await handler(job, { signal });
-          } catch (thrown) {
-            throw asJobError(thrown, `Handler for "${job.name}"`);
-          }
-          // JSON has no undefined: a handler that returns nothing stores null, said plainly in the types.
-          const stored = result === undefined ? null : result;
-          try {
-            assertPlainJson(stored, 'returnvalue');
-          } catch (error) {
-            throw new UnrecoverableError(`Handler for "${job.name}" returned a value that cannot be stored: ${(error as QueuewireError).message}`);
-          }
-          return stored;
-        };
-        const context = contextOf(registry.queue, job, signal);
-        return runInJobContext(context, hooks ? () => hooks(job, context, execute) : execute);
-      });
+      // The handler's context is the job's context: it has the signal handlers are promised, and more.
+      const context = contextOf(registry.queue, job, attempt);
+      const execute = async (): Promise<unknown> => {
+        // Awaited inside try, not chained with .catch(): a plain-JavaScript handler that throws before
+        // returning a promise, or returns no promise at all, is handled like an async one.
+        let result: unknown;
+        try {
+          result = await handler!(job, context);
+        } catch (thrown) {
+          throw asJobError(thrown, `Handler for "${job.name}"`);
+        }
+        // JSON has no undefined: a handler that returns nothing stores null, said plainly in the types.
+        const stored = result === undefined ? null : result;
+        try {
+          assertPlainJson(stored, 'returnvalue');
+        } catch (error) {
+          throw new UnrecoverableError(`Handler for "${job.name}" returned a value that cannot be stored: ${(error as QueuewireError).message}`);
+        }
+        return stored;
+      };
+      const hooked = hooks ? () => hooks(job, context, execute) : execute;
+      return await attempt.run(timeoutOf(job.name), trackContext ? () => runInJobContext(context, hooked) : hooked);
     } finally {
+      signal?.removeEventListener('abort', follow!);
       active.delete(job.id!);
-      early.delete(job.id!);
+      attempts.delete(job.id!);
     }
   };
   const cancel = (jobId: string, reason: string | undefined): boolean => {
-    const running = cancels.get(jobId);
-    if (running) running(reason);
-    else if (active.has(jobId)) early.set(jobId, { reason });
-    return running !== undefined || active.has(jobId);
+    const attempt = attempts.get(jobId);
+    attempt?.cancel(reason);
+    return attempt !== undefined;
   };
-  return Object.assign(route, { cancel });
+  const abort = (jobId: string, reason: string | undefined): boolean => {
+    const attempt = attempts.get(jobId);
+    attempt?.abort(reason);
+    return attempt !== undefined;
+  };
+  const abortAll = (reason: string | undefined): void => {
+    for (const attempt of attempts.values()) attempt.abort(reason);
+  };
+  return Object.assign(route, { cancel, abort, abortAll });
 }
 
 async function validInWorker(schema: StandardSchemaV1, job: Job, queue: string): Promise<unknown> {
@@ -134,11 +135,22 @@ async function validInWorker(schema: StandardSchemaV1, job: Job, queue: string):
 }
 
 // Progress travels as JSON like results do: a value JSON would alter is refused where the handler
-// reports it, instead of reaching listeners changed (a Date as a string, a Map as {}).
+// reports it, instead of reaching listeners changed (a Date as a string, a Map as {}). A BullMQ Job
+// gets one shared function instead of a closure per job; a sandbox child's job copy, whose
+// updateProgress sends to the parent, keeps its own behind the check.
 function guardProgress(job: Job): void {
-  const report = job.updateProgress.bind(job);
+  const report = job.updateProgress;
+  if (report === Job.prototype.updateProgress) {
+    job.updateProgress = updatePlainProgress;
+    return;
+  }
   job.updateProgress = (progress) => {
     assertPlainJson(progress, 'progress');
-    return report(progress);
+    return report.call(job, progress);
   };
+}
+
+function updatePlainProgress(this: Job, progress: Parameters<Job['updateProgress']>[0]): Promise<void> {
+  assertPlainJson(progress, 'progress');
+  return Job.prototype.updateProgress.call(this, progress);
 }

@@ -1,4 +1,5 @@
 import { Worker, type Job } from 'bullmq';
+import { RoutedWorker } from './routed-worker';
 import type { Redis } from 'ioredis';
 import type { QueueClient } from '../client';
 import type { QueueNameOf, QueueSet } from '../definition/define';
@@ -13,6 +14,7 @@ import { applyGlobalLimits } from './global-limits';
 import { listenForCancels } from './cancel-listener';
 import { changeConcurrency } from './worker-concurrency';
 import { handlerHooks, type HandlerHooks } from './handler-hooks';
+import { noteUntrackedGroup } from './job-context';
 import { sandboxesOf } from './sandboxes';
 import type { SandboxPool } from './sandbox-pool';
 import { assertRoleAllows } from '../roles';
@@ -32,6 +34,13 @@ export interface StartWorkersOptions<Queues extends QueueSet, Served extends Que
    * queues' jobs. Sandboxed names run without them. See `HandlerHooks`.
    */
   hooks?: HandlerHooks<Queues, Served> | ReadonlyArray<HandlerHooks<Queues, Served>>;
+  /**
+   * Whether `jobContext()` works for this group's jobs (in handlers, what they call, and hooks). Default:
+   * on when `hooks` are given, else off. It costs an AsyncLocalStorage run per job, and on Node 20 the
+   * first such run makes every promise of the process pay for async hooks (about a tenth of a no-op
+   * job's worker CPU in `bench/`), so a group that does not read it does not pay for it.
+   */
+  jobContext?: boolean;
   /**
    * Jobs run at once: one number for every queue, or per queue. Numeric strings (`process.env.X`) are
    * accepted. Overrides `limits` and the definition's `limits.concurrency`. Default 1.
@@ -136,6 +145,8 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
   }
   const recovery = resolveStalledRecovery(options);
   const hooks = handlerHooks(options.hooks, client.logger);
+  const trackContext = options.jobContext ?? hooks !== undefined;
+  if (typeof trackContext !== 'boolean') throw new ConfigurationError(`startWorkers(): jobContext must be true or false; got ${JSON.stringify(trackContext)}.`);
   refuseUnknownOptions(options, START_OPTIONS, 'startWorkers()');
   if (handleSignals && signalOwner() !== undefined) {
     throw new ConfigurationError('startWorkers(): another worker group of this process already handles SIGTERM/SIGINT, and on a signal each would exit the process while the other\'s jobs still run. Pass every registry to one startWorkers() call, or set handleSignals: false and close the groups yourself.');
@@ -179,19 +190,20 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
     unwritten.set(registry.queue, ended);
     const sandboxes = sandboxesOf(registry);
     sandboxPools.push(...sandboxes.pools);
-    const route = routeJobs(registry, running, { hooks, delegated: sandboxes.runs });
+    const route = routeJobs(registry, running, { hooks, trackContext, delegated: sandboxes.runs });
     routes.set(registry.queue, route);
     const queueLimits = limits.get(registry.queue)!;
-    const processor = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
+    // Two parameters: BullMQ then makes no AbortController per job; the route gives handlers their signal.
+    const processor = async (job: Job, token?: string): Promise<unknown> => {
       try {
-        return await route(job, token, signal);
+        return await route(job, token);
       } finally {
         forgetExpired(ended, worker.opts.lockDuration!);
         ended.delete(job.id!); // re-inserted, so the map stays in order of time
         ended.set(job.id!, Date.now());
       }
     };
-    const worker: Worker = new Worker(registry.queue, processor, {
+    const worker: Worker = new RoutedWorker(route, registry.queue, processor, {
       connection,
       prefix: client.prefix,
       concurrency: queueLimits.concurrency,
@@ -225,8 +237,10 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
   });
 
   let closing: Promise<ShutdownReport> | undefined;
+  // Registered last, once nothing can fail: a group that never started must not count.
+  const untracked = trackContext ? undefined : noteUntrackedGroup((message) => client.logger.warn(message));
   const close = (): Promise<ShutdownReport> => {
-    closing ??= shutDown();
+    closing ??= shutDown().finally(() => untracked?.());
     return closing;
   };
 
@@ -320,7 +334,7 @@ function logSchedules<Queues extends QueueSet>(client: QueueClient<Queues>, chan
   for (const [queue, done] of byQueue) client.logger.info(`[queuewire] schedules of queue "${queue}": ${done.join(', ')}.`);
 }
 
-const START_OPTIONS = ['client', 'handlers', 'hooks', 'concurrency', 'limits', 'shutdownTimeout', 'handleSignals', 'exitOnConnectionLoss', 'lockDuration', 'stalledInterval', 'maxStalledCount'];
+const START_OPTIONS = ['client', 'handlers', 'hooks', 'jobContext', 'concurrency', 'limits', 'shutdownTimeout', 'handleSignals', 'exitOnConnectionLoss', 'lockDuration', 'stalledInterval', 'maxStalledCount'];
 
 // Signals belong to the process, not to one group, so the owner is recorded on the process itself
 // (under a registry symbol, so two copies of queuewire in one process see the same owner).

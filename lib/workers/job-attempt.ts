@@ -1,0 +1,74 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { JobCancelledError, JobTimeoutError } from '../errors';
+
+/**
+ * One attempt of a job in this process, and the ways it may end before its handler returns:
+ * - after the job name's `timeout` the signal is aborted and the attempt fails with `JobTimeoutError`;
+ * - a cancel (from any process, through the router) aborts the signal and fails the job with
+ *   `JobCancelledError`, wrapped in BullMQ's `UnrecoverableError` so no retry follows; a cancel that
+ *   comes while the job's data is still validated ends the attempt as soon as it runs;
+ * - a shutdown past its deadline only aborts the signal: the handler decides how to end.
+ * A handler that ignores its signal keeps running in the background, but its outcome is not waited
+ * for and not stored: the worker slot is free again at once.
+ *
+ * The AbortController is made the first time someone reads the signal or aborts it, not per job:
+ * most handlers never look at it, and BullMQ is not asked for one either (the processor takes two
+ * parameters), so an attempt that nobody aborts costs no controller at all.
+ */
+export class JobAttempt {
+  private controller: AbortController | undefined;
+  private stop: ((error: Error) => void) | undefined;
+  private endedBy: JobTimeoutError | JobCancelledError | undefined;
+
+  constructor(
+    private readonly queue: string,
+    private readonly job: Job,
+  ) {}
+
+  /** The signal the handler and its hooks receive. */
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  /** Aborts the signal without ending the attempt (a shutdown past its deadline). */
+  abort(reason: unknown): void {
+    const controller = (this.controller ??= new AbortController());
+    if (!controller.signal.aborted) controller.abort(reason);
+  }
+
+  /** Ends the attempt because of a cancel request; see the class comment. */
+  cancel(reason: string | undefined): void {
+    this.end(new JobCancelledError(this.queue, this.job.id!, this.job.name, reason));
+  }
+
+  /** Runs `work` (hooks and handler, or a sandboxed run) until it settles or the attempt is ended. */
+  async run<Result>(timeout: number | undefined, work: () => Promise<Result>): Promise<Result> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      if (this.endedBy) throw this.endedBy;
+      return await new Promise<Result>((resolve, reject) => {
+        this.stop = reject;
+        if (timeout !== undefined) {
+          timer = setTimeout(() => this.end(new JobTimeoutError(this.queue, this.job.id!, this.job.name, timeout)), timeout);
+        }
+        // Once the attempt was ended, the handler's later outcome settles nothing (and is not unhandled).
+        work().then(resolve, reject);
+      });
+    } catch (error) {
+      if (error instanceof JobCancelledError) throw Object.assign(new UnrecoverableError(error.message), { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.stop = undefined;
+    }
+  }
+
+  // Settle first, abort second: the rejection then wins over whatever the handler throws in reaction
+  // to the abort, so the job fails with the timeout or cancel error, not an AbortError.
+  private end(error: JobTimeoutError | JobCancelledError): void {
+    if (this.endedBy) return;
+    this.endedBy = error;
+    this.stop?.(error);
+    this.abort(error);
+  }
+}
