@@ -17,7 +17,7 @@ import { JobCancelledError, JobTimeoutError } from '../errors';
  */
 export class JobAttempt {
   private controller: AbortController | undefined;
-  private stop: ((error: Error) => void) | undefined;
+  private stop: ((error: JobTimeoutError | JobCancelledError) => void) | undefined;
   private endedBy: JobTimeoutError | JobCancelledError | undefined;
 
   constructor(
@@ -41,26 +41,34 @@ export class JobAttempt {
     this.end(new JobCancelledError(this.queue, this.job.id!, this.job.name, reason));
   }
 
-  /** Runs `work` (hooks and handler, or a sandboxed run) until it settles or the attempt is ended. */
-  async run<Result>(timeout: number | undefined, work: () => Promise<Result>): Promise<Result> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      if (this.endedBy) throw this.endedBy;
-      return await new Promise<Result>((resolve, reject) => {
-        this.stop = reject;
-        if (timeout !== undefined) {
-          timer = setTimeout(() => this.end(new JobTimeoutError(this.queue, this.job.id!, this.job.name, timeout)), timeout);
-        }
-        // Once the attempt was ended, the handler's later outcome settles nothing (and is not unhandled).
-        work().then(resolve, reject);
-      });
-    } catch (error) {
-      if (error instanceof JobCancelledError) throw Object.assign(new UnrecoverableError(error.message), { cause: error });
-      throw error;
-    } finally {
-      clearTimeout(timer);
-      this.stop = undefined;
-    }
+  /**
+   * Runs `work` (hooks and handler, or a sandboxed run) until it settles or the attempt is ended. Not
+   * an async function: one promise per attempt, not one per layer.
+   */
+  run<Result>(timeout: number | undefined, work: () => Promise<Result>): Promise<Result> {
+    if (this.endedBy) return Promise.reject(failureOf(this.endedBy));
+    return new Promise<Result>((resolve, reject) => {
+      const timer = timeout === undefined ? undefined : setTimeout(() => this.end(new JobTimeoutError(this.queue, this.job.id!, this.job.name, timeout)), timeout);
+      const settle = (): void => {
+        clearTimeout(timer);
+        this.stop = undefined;
+      };
+      this.stop = (error) => {
+        settle();
+        reject(failureOf(error));
+      };
+      // Once the attempt was ended, the handler's later outcome settles nothing (and is not unhandled).
+      work().then(
+        (result) => {
+          settle();
+          resolve(result);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
+    });
   }
 
   // Settle first, abort second: the rejection then wins over whatever the handler throws in reaction
@@ -71,4 +79,9 @@ export class JobAttempt {
     this.stop?.(error);
     this.abort(error);
   }
+}
+
+// BullMQ skips retries only for its own UnrecoverableError: a cancel is one, with the cancel as its cause.
+function failureOf(error: JobTimeoutError | JobCancelledError): Error {
+  return error instanceof JobCancelledError ? Object.assign(new UnrecoverableError(error.message), { cause: error }) : error;
 }

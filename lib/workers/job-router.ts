@@ -36,6 +36,8 @@ export interface RouteOptions {
   readonly trackContext?: boolean;
   /** Job names run whole elsewhere (sandboxed); timeouts and cancels apply to them too. */
   readonly delegated?: ReadonlyMap<string, DelegatedRun>;
+  /** Called as each job taken settles here (its outcome is BullMQ's to write next). */
+  readonly onEnded?: (jobId: string) => void;
 }
 
 /** Runs a whole job elsewhere (a sandbox child) and settles with its result or failure. */
@@ -54,7 +56,7 @@ export type DelegatedRun = (job: Job, token: string | undefined, signal: AbortSi
  * handler; with `trackContext`, in the job's context (`jobContext()`: one AsyncLocalStorage run per job).
  */
 export function routeJobs(registry: RoutableHandlers, active: Set<string>, options: RouteOptions = {}): JobRoute {
-  const { hooks, delegated, trackContext = false } = options;
+  const { hooks, delegated, trackContext = false, onEnded } = options;
   const table = registry.handlers as Record<string, (job: Job, context: { readonly signal: AbortSignal }) => Promise<unknown>>;
   const schemas = registry.schemas ?? {};
   const timeouts = registry.timeouts ?? {};
@@ -108,6 +110,7 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
       signal?.removeEventListener('abort', follow!);
       active.delete(job.id!);
       attempts.delete(job.id!);
+      onEnded?.(job.id!);
     }
   };
   const cancel = (jobId: string, reason: string | undefined): boolean => {

@@ -190,19 +190,16 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
     unwritten.set(registry.queue, ended);
     const sandboxes = sandboxesOf(registry);
     sandboxPools.push(...sandboxes.pools);
-    const route = routeJobs(registry, running, { hooks, trackContext, delegated: sandboxes.runs });
+    const onEnded = (jobId: string): void => {
+      forgetExpired(ended, worker.opts.lockDuration!);
+      ended.delete(jobId); // re-inserted, so the map stays in order of time
+      ended.set(jobId, Date.now());
+    };
+    const route = routeJobs(registry, running, { hooks, trackContext, delegated: sandboxes.runs, onEnded });
     routes.set(registry.queue, route);
     const queueLimits = limits.get(registry.queue)!;
     // Two parameters: BullMQ then makes no AbortController per job; the route gives handlers their signal.
-    const processor = async (job: Job, token?: string): Promise<unknown> => {
-      try {
-        return await route(job, token);
-      } finally {
-        forgetExpired(ended, worker.opts.lockDuration!);
-        ended.delete(job.id!); // re-inserted, so the map stays in order of time
-        ended.set(job.id!, Date.now());
-      }
-    };
+    const processor = (job: Job, token?: string): Promise<unknown> => route(job, token);
     const worker: Worker = new RoutedWorker(route, registry.queue, processor, {
       connection,
       prefix: client.prefix,
