@@ -7,6 +7,7 @@ import { createQueueClient } from './client';
 import type { QueueSet } from './definition/define';
 import { ConfigurationError, QueuewireError } from './errors';
 import { isHandlerRegistry, type HandlerRegistry } from './workers/handlers';
+import type { HandlerHooks } from './workers/handler-hooks';
 import { ROLE_ENV, resolveRole } from './roles';
 import { startWorkers } from './workers/workers';
 
@@ -23,6 +24,9 @@ Options:
   --redis <url>             Redis URL (default: $REDIS_URL, then redis://127.0.0.1:6379)
   --prefix <prefix>         Redis key prefix (default: bull)
   --shutdown-timeout <ms>   grace period for active jobs on shutdown (default: 25000)
+  --hooks <module>          module exporting handler hooks ({ before, after, error } or an array) as
+                            "hooks" or default; they run around every handler, with jobContext()
+  --job-context             track jobContext() without hooks (see startWorkers' jobContext)
   -h, --help                show this help`;
 
 /** Runs the `queuewire` command line; resolves when workers are running. */
@@ -46,10 +50,14 @@ export async function main(argv: string[]): Promise<void> {
   const registries = (await Promise.all(values.handlers.flatMap(expandModules).map(loadRegistries))).flat();
   if (registries.length === 0) throw new ConfigurationError(`no handlers() registries found in ${values.handlers.join(', ')}.`);
 
+  const hooks = values.hooks === undefined ? undefined : await loadHooks(values.hooks);
+
   const client = createQueueClient({ queues, connection: values.redis, prefix: values.prefix });
   const group = await startWorkers({
     client,
     handlers: registries,
+    ...(hooks === undefined ? {} : { hooks }),
+    ...(values['job-context'] ? { jobContext: true } : {}),
     concurrency: parseConcurrency(values.concurrency),
     shutdownTimeout: parseMilliseconds(values['shutdown-timeout'], '--shutdown-timeout'),
   }).catch(async (error: unknown) => {
@@ -72,6 +80,8 @@ function parseCommandLine(argv: string[]) {
         redis: { type: 'string' },
         prefix: { type: 'string' },
         'shutdown-timeout': { type: 'string' },
+        hooks: { type: 'string' },
+        'job-context': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -93,6 +103,17 @@ async function loadQueues(path: string): Promise<QueueSet> {
   const queues = candidates.find((value): value is QueueSet => typeof (value as QueueSet | undefined)?.definitions === 'object');
   if (!queues) throw new ConfigurationError(`${path} exports no defineQueues() result; export it as "queues" or as default.`);
   return queues;
+}
+
+// The hooks' shape is checked by startWorkers(), with its own messages; here only where they are.
+async function loadHooks(path: string): Promise<HandlerHooks<QueueSet>> {
+  if (!statSync(resolve(path), { throwIfNoEntry: false })) throw new ConfigurationError(`--hooks ${path}: no such file.`);
+  const module = await importModule(path);
+  // A compiled TypeScript module's exports arrive under `default` when imported from CommonJS.
+  const inner = (module.default ?? {}) as Record<string, unknown>;
+  const hooks = module.hooks ?? inner.hooks ?? inner.default ?? module.default;
+  if (typeof hooks !== 'object' || hooks === null) throw new ConfigurationError(`${path} exports no hooks; export { before, after, error } (or an array of them) as "hooks" or as default.`);
+  return hooks as HandlerHooks<QueueSet>;
 }
 
 function expandModules(path: string): string[] {

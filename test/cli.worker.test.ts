@@ -34,6 +34,21 @@ describe('cli: queuewire worker', () => {
     expect(await client.queue('echo').getJobState(slow.id!)).to.equal('completed');
   });
 
+  it("--hooks runs a module's hooks around every handler, with jobContext() tracked", async () => {
+    const prefix = uniquePrefix();
+    const client = createQueueClient({ queues, connection: redis().url, prefix });
+    cleanup(() => client.close());
+    const child = new NodeChild(cliPath, [
+      'worker', '--queues', queuesModule, '--handlers', handlersDir, '--redis', redis().url, '--prefix', prefix,
+      '--hooks', join(__dirname, 'fixtures', 'cli-hooks.js'),
+    ]);
+    cleanup(() => child.stop());
+    await child.waitForLine((line) => typeof line === 'string' && line.startsWith('queuewire worker'), 'startup line');
+    const job = await client.producer.add('echo', 'value', { value: 1 });
+    const line = await child.waitForLine((seen) => typeof seen === 'object' && seen.event === 'hook-after', 'hook line');
+    expect(line).to.deep.equal({ event: 'hook-after', jobId: job.id, contextJobId: job.id });
+  });
+
   it('--help prints the usage and exits 0', async () => {
     const result = await runNode(cliPath, ['--help']);
     expect(result.code).to.equal(0);
@@ -54,6 +69,8 @@ describe('cli: queuewire worker', () => {
     { what: 'a malformed --concurrency', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--concurrency', 'email=x'], message: 'queuewire: --concurrency email=x: use a number, or queue=number per queue.', usage: false },
     { what: 'a --concurrency for an unknown queue', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--concurrency', 'sms=2', '--redis', 'redis://127.0.0.1:1'], message: 'queuewire: concurrency names queue "sms", which the definition does not declare.', usage: false },
     { what: 'a --shutdown-timeout that is not a number', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--shutdown-timeout', 'abc'], message: 'queuewire: --shutdown-timeout abc: use a whole number of milliseconds.', usage: false },
+    { what: 'a --hooks file that does not exist', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--hooks', 'no/such/hooks.js'], message: 'queuewire: --hooks no/such/hooks.js: no such file.', usage: false },
+    { what: 'a --hooks module of malformed hooks', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--hooks', queuesModule, '--redis', 'redis://127.0.0.1:1'], message: 'queuewire: startWorkers(): hooks: unknown option "queues". Known options: before, after, error.', usage: false },
     { what: 'a --redis that is not a URL', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--redis', 'localhost:6379'], message: 'queuewire: connection "localhost:6379" is not a Redis URL', usage: false },
   ];
   for (const { what, args, message, usage } of badArgs) {
