@@ -9,7 +9,7 @@ import { JobCancelledError, JobTimeoutError } from '../errors';
  *   comes while the job's data is still validated ends the attempt as soon as it runs;
  * - a shutdown past its deadline only aborts the signal: the handler decides how to end.
  * A handler that ignores its signal keeps running in the background, but its outcome is not waited
- * for and not stored: the worker slot is free again at once.
+ * for and not stored (`outliving` hands it to the router, which keeps its slot taken until it returns).
  *
  * The AbortController is made the first time someone reads the signal or aborts it, not per job:
  * most handlers never look at it, and BullMQ is not asked for one either (the processor takes two
@@ -19,6 +19,7 @@ export class JobAttempt {
   private controller: AbortController | undefined;
   private stop: ((error: JobTimeoutError | JobCancelledError) => void) | undefined;
   private endedBy: JobTimeoutError | JobCancelledError | undefined;
+  private outlived: Promise<unknown> | undefined;
 
   constructor(
     private readonly queue: string,
@@ -36,6 +37,14 @@ export class JobAttempt {
     if (!controller.signal.aborted) controller.abort(reason);
   }
 
+  /**
+   * The handler's work when the attempt ended (timeout, cancel) before it did: it still runs, and the
+   * router keeps its worker slot taken until it settles (C36: concurrency counts handlers, not jobs).
+   */
+  get outliving(): Promise<unknown> | undefined {
+    return this.outlived;
+  }
+
   /** Ends the attempt because of a cancel request; see the class comment. */
   cancel(reason: string | undefined): void {
     this.end(new JobCancelledError(this.queue, this.job.id!, this.job.name, reason));
@@ -49,21 +58,27 @@ export class JobAttempt {
     if (this.endedBy) return Promise.reject(failureOf(this.endedBy));
     return new Promise<Result>((resolve, reject) => {
       const timer = timeout === undefined ? undefined : setTimeout(() => this.end(new JobTimeoutError(this.queue, this.job.id!, this.job.name, timeout)), timeout);
+      let running: Promise<Result> | undefined;
+      let finished = false;
       const settle = (): void => {
         clearTimeout(timer);
         this.stop = undefined;
       };
       this.stop = (error) => {
         settle();
+        if (!finished) this.outlived = running;
         reject(failureOf(error));
       };
       // Once the attempt was ended, the handler's later outcome settles nothing (and is not unhandled).
-      work().then(
+      running = work();
+      running.then(
         (result) => {
+          finished = true;
           settle();
           resolve(result);
         },
         (error: unknown) => {
+          finished = true;
           settle();
           reject(error);
         },

@@ -38,6 +38,8 @@ export interface RouteOptions {
   readonly delegated?: ReadonlyMap<string, DelegatedRun>;
   /** Called as each job taken settles here (its outcome is BullMQ's to write next). */
   readonly onEnded?: (jobId: string) => void;
+  /** The worker's concurrency now: handlers that outlive their attempt count against it. */
+  readonly capacity?: () => number;
 }
 
 /** Runs a whole job elsewhere (a sandbox child) and settles with its result or failure. */
@@ -56,13 +58,36 @@ export type DelegatedRun = (job: Job, token: string | undefined, signal: AbortSi
  * handler; with `trackContext`, in the job's context (`jobContext()`: one AsyncLocalStorage run per job).
  */
 export function routeJobs(registry: RoutableHandlers, active: Set<string>, options: RouteOptions = {}): JobRoute {
-  const { hooks, delegated, trackContext = false, onEnded } = options;
+  const { hooks, delegated, trackContext = false, onEnded, capacity = () => Infinity } = options;
   const table = registry.handlers as Record<string, (job: Job, context: { readonly signal: AbortSignal }) => Promise<unknown>>;
   const schemas = registry.schemas ?? {};
   const timeouts = registry.timeouts ?? {};
   // Every job taken and not yet settled, from before its data is validated, so a cancel finds it.
   const attempts = new Map<string, JobAttempt>();
   const timeoutOf = (name: string): number | undefined => (Object.hasOwn(timeouts, name) ? timeouts[name] : undefined);
+  // A timeout or cancel ends an attempt at once, and BullMQ then hands this worker its next job; but a
+  // handler that ignores its signal is still running. It keeps its slot: the next handler waits for it,
+  // so no more handlers run at once than the concurrency allows (C36).
+  let handling = 0;
+  const outliving = new Set<Promise<void>>();
+  const slotFree = async (): Promise<void> => {
+    while (outliving.size > 0 && handling + outliving.size >= capacity()) await Promise.race(outliving);
+  };
+  const runHandler = async <Result>(attempt: JobAttempt, name: string, work: () => Promise<Result>): Promise<Result> => {
+    if (outliving.size > 0) await slotFree();
+    handling++;
+    try {
+      return await attempt.run(timeoutOf(name), work);
+    } finally {
+      handling--;
+      const still = attempt.outliving;
+      if (still) {
+        const settled = still.then(noop, noop);
+        outliving.add(settled);
+        void settled.then(() => outliving.delete(settled));
+      }
+    }
+  };
   const route = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
     // A sandboxed name runs whole in its child, which loads the same definition and applies the checks
     // below there (schema, result, progress), so the data crosses to the child exactly as stored.
@@ -78,7 +103,7 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
     active.add(job.id!);
     attempts.set(job.id!, attempt);
     try {
-      if (delegate) return await attempt.run(timeoutOf(job.name), () => delegate(job, token, attempt.signal));
+      if (delegate) return await runHandler(attempt, job.name, () => delegate(job, token, attempt.signal));
       // Data that does not match the job's schema will not match on a retry either. The handler reads
       // the schema's output (transforms and defaults applied); Redis keeps what the producer sent.
       const schema = Object.hasOwn(schemas, job.name) ? schemas[job.name] : undefined;
@@ -105,7 +130,7 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
         return stored;
       };
       const hooked = hooks ? () => hooks(job, context, execute) : execute;
-      return await attempt.run(timeoutOf(job.name), trackContext ? () => runInJobContext(context, hooked) : hooked);
+      return await runHandler(attempt, job.name, trackContext ? () => runInJobContext(context, hooked) : hooked);
     } finally {
       signal?.removeEventListener('abort', follow!);
       active.delete(job.id!);
@@ -128,6 +153,8 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
   };
   return Object.assign(route, { cancel, abort, abortAll });
 }
+
+function noop(): void {}
 
 async function validInWorker(schema: StandardSchemaV1, job: Job, queue: string): Promise<unknown> {
   try {

@@ -195,7 +195,7 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
       ended.delete(jobId); // re-inserted, so the map stays in order of time
       ended.set(jobId, Date.now());
     };
-    const route = routeJobs(registry, running, { hooks, trackContext, delegated: sandboxes.runs, onEnded });
+    const route = routeJobs(registry, running, { hooks, trackContext, delegated: sandboxes.runs, onEnded, capacity: () => worker.concurrency });
     routes.set(registry.queue, route);
     const queueLimits = limits.get(registry.queue)!;
     // Two parameters: BullMQ then makes no AbortController per job; the route gives handlers their signal.
