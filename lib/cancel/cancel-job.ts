@@ -11,11 +11,16 @@ import { cancelChannel, encodeCancelRequest } from './cancel-channel';
  *   version, or all are disconnected); nothing was done.
  * - `finished`: the job had already completed or failed; nothing was done.
  * - `not-found`: no job with this id (never added, or removed by retention).
+ * - `scheduled`: the job is a schedule's next run, which BullMQ lets no one remove; nothing was done
+ *   (take the schedule out of the definition, or change it, to stop its runs).
+ * - `locked`: the job had not started but could not be removed, because a worker holds one of its
+ *   flow children (BullMQ keeps a parent while a child is locked); nothing was done. Cancel the
+ *   running children, or cancel the parent again once they ended.
  */
 export interface CancelResult {
   readonly queue: string;
   readonly jobId: string;
-  readonly outcome: 'removed' | 'signalled' | 'unheard' | 'finished' | 'not-found';
+  readonly outcome: 'removed' | 'signalled' | 'unheard' | 'finished' | 'not-found' | 'scheduled' | 'locked';
   /** The job's state when it was cancelled (`unknown` for `not-found`). */
   readonly state: JobState | 'unknown';
   /** For `signalled` / `unheard`: how many worker processes received the request. */
@@ -42,9 +47,17 @@ export async function cancelJob(
       const listeners = await publish(cancelChannel(handle.opts.prefix ?? 'bull'), encodeCancelRequest({ queue, jobId, ...(reason === undefined ? {} : { reason }) }));
       return { queue, jobId, outcome: listeners > 0 ? 'signalled' : 'unheard', state, listeners };
     }
-    // 0 means the job is locked (a worker took it since the state was read) or already gone: look again.
-    if ((await handle.remove(jobId)) === 1) return { queue, jobId, outcome: 'removed', state };
+    // 0 means the job is locked (a worker took it since the state was read, or holds a flow child of
+    // it) or already gone: look again.
+    const removed = await handle.remove(jobId).catch(async (error: unknown) => {
+      if ((await handle.getJob(jobId))?.repeatJobKey) return 'scheduled' as const;
+      throw error;
+    });
+    if (removed === 'scheduled') return { queue, jobId, outcome: 'scheduled', state };
+    if (removed === 1) return { queue, jobId, outcome: 'removed', state };
   }
   const state = await handle.getJobState(jobId);
-  return { queue, jobId, outcome: state === 'unknown' ? 'not-found' : 'finished', state };
+  if (state === 'unknown') return { queue, jobId, outcome: 'not-found', state };
+  if (state === 'completed' || state === 'failed') return { queue, jobId, outcome: 'finished', state };
+  return { queue, jobId, outcome: 'locked', state };
 }

@@ -126,7 +126,7 @@ export async function workers(): Promise<void> {
   // @ts-expect-error an unknown key in a rate limit
   await startWorkers({ client, handlers: [emailHandlers], limits: { email: { limiter: { max: 5, duration: 1000, per: 's' } } } });
   const cancelled = await client.producer.cancel('email', '42', { reason: 'typo' });
-  type _Outcome = Assert<Equal<typeof cancelled.outcome, 'removed' | 'signalled' | 'unheard' | 'finished' | 'not-found'>>;
+  type _Outcome = Assert<Equal<typeof cancelled.outcome, 'removed' | 'signalled' | 'unheard' | 'finished' | 'not-found' | 'scheduled' | 'locked'>>;
   // @ts-expect-error cancel on an undeclared queue
   await client.producer.cancel('sms', '42');
 }
