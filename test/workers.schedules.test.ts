@@ -146,6 +146,17 @@ describe('workers: schedules are written to Redis at start', function () {
     expect(await jobsOf(client, 'over', ['delayed', 'waiting']), 'pending jobs').to.deep.equal([]);
   });
 
+  // Found in review: BullMQ's upsertJobScheduler writes nothing (and resolves undefined) when a pattern's
+  // next run falls after endDate, yet the start reported 'created', and 'created' again at every start.
+  it('a schedule whose end comes before its next run is reported ended, not created, since BullMQ writes nothing', async () => {
+    const prefix = uniquePrefix();
+    // 00:00 on 1 January: never within the next minute, unless the test runs at that very moment.
+    const schedules = { yearly: { job: 'tick' as const, data: { n: 1 }, pattern: '0 0 1 1 *', endDate: Date.now() + 60_000 } };
+    const { client, group } = await start(definitionWith(schedules), prefix);
+    expect(await client.queue('reports').getJobSchedulersCount(), 'schedulers in Redis').to.equal(0);
+    expect(group.schedules).to.deep.equal([{ queue: 'reports', id: 'yearly', change: 'ended' }]);
+  });
+
   describe('data that would fail every run refuses the start, before anything is written', () => {
     const refusals = [
       {
