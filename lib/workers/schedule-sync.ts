@@ -130,7 +130,13 @@ async function applySchedule(handle: Queue, schedule: PlannedSchedule): Promise<
     return 'ended';
   }
   if (unchanged) return 'unchanged';
-  await handle.upsertJobScheduler(schedulerId, schedule.repeat, schedule.template);
+  // BullMQ writes nothing and resolves undefined when no run is left before endDate (a pattern whose
+  // next match comes after it): nothing runs, so the schedule has ended.
+  const written = await handle.upsertJobScheduler(schedulerId, schedule.repeat, schedule.template);
+  if (written === undefined) {
+    if (stored) await handle.removeJobScheduler(schedulerId);
+    return 'ended';
+  }
   return stored ? 'updated' : 'created';
 }
 
