@@ -118,7 +118,7 @@ function checkTiming(schedule: Record<string, unknown>, at: string): void {
     // BullMQ's own computation of the next run, so a pattern refused here is one BullMQ would refuse at start.
     let next: number | undefined;
     try {
-      next = getNextMillis(Date.now(), { pattern, ...(tz === undefined ? {} : { tz: tz as string }) });
+      next = getNextMillis(Date.now(), { pattern, tz: tz === undefined ? 'UTC' : tz as string });
     } catch (error) {
       throw new ConfigurationError(`${at}: pattern "${pattern}" is not a valid cron pattern (${(error as Error).message}); use 5 fields (minute hour day month weekday) or 6 (seconds first).`, { cause: error });
     }

@@ -75,7 +75,8 @@ export async function planSchedules<Queues extends QueueSet>(client: QueueClient
         repeat: withoutUndefined({
           pattern: schedule.pattern,
           every: schedule.every,
-          tz: schedule.tz,
+          // Without a tz BullMQ's cron parser would use this process's local zone: the README promises UTC.
+          tz: schedule.pattern === undefined ? undefined : schedule.tz ?? 'UTC',
           startDate: scheduleDateMillis(schedule.startDate),
           endDate: scheduleDateMillis(schedule.endDate),
           limit: schedule.limit,
