@@ -141,13 +141,20 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
   const concurrency = resolveConcurrency(client, options.concurrency, registries);
   const limits = resolveLimits(client, options.limits, registries, concurrency);
   if (!Number.isInteger(shutdownTimeout) || shutdownTimeout < 0) {
-    throw new ConfigurationError(`shutdownTimeout must be a whole number of ms >= 0; got ${shutdownTimeout}.`);
+    throw new ConfigurationError(`shutdownTimeout must be a whole number of ms >= 0; got ${JSON.stringify(shutdownTimeout) ?? String(shutdownTimeout)}.`);
   }
   const recovery = resolveStalledRecovery(options);
   const hooks = handlerHooks(options.hooks, client.logger);
   const trackContext = options.jobContext ?? hooks !== undefined;
   if (typeof trackContext !== 'boolean') throw new ConfigurationError(`startWorkers(): jobContext must be true or false; got ${JSON.stringify(trackContext)}.`);
   refuseUnknownOptions(options, START_OPTIONS, 'startWorkers()');
+  // Used for their truth: a string such as 'false' from the environment would turn them on.
+  for (const key of ['handleSignals', 'exitOnConnectionLoss'] as const) {
+    const value: unknown = options[key];
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new ConfigurationError(`startWorkers(): ${key} must be true or false; got ${JSON.stringify(value) ?? String(value)}.`);
+    }
+  }
   if (handleSignals && signalOwner() !== undefined) {
     throw new ConfigurationError('startWorkers(): another worker group of this process already handles SIGTERM/SIGINT, and on a signal each would exit the process while the other\'s jobs still run. Pass every registry to one startWorkers() call, or set handleSignals: false and close the groups yourself.');
   }
@@ -424,7 +431,7 @@ function resolveStalledRecovery<Queues extends QueueSet>(options: StartWorkersOp
     if (value === undefined) continue;
     if (!Number.isInteger(value) || value < bounds[key]) {
       const why = key === 'maxStalledCount' ? ' (0 would fail a crashed worker\'s jobs instead of recovering them)' : '';
-      throw new ConfigurationError(`${key} must be a whole number >= ${bounds[key]}${key === 'maxStalledCount' ? '' : ' ms'}${why}; got ${String(value)}.`);
+      throw new ConfigurationError(`${key} must be a whole number >= ${bounds[key]}${key === 'maxStalledCount' ? '' : ' ms'}${why}; got ${JSON.stringify(value) ?? String(value)}.`);
     }
     recovery[key] = value;
   }
