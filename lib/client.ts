@@ -97,6 +97,11 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
     if (!Number.isInteger(idempotencyWindow) || idempotencyWindow <= 0) throw new ConfigurationError(`idempotencyWindow must be a positive whole number of ms; got ${idempotencyWindow}.`);
     const beforeAdd: ReadonlyArray<BeforeAddHook<Queues>> = options.beforeAdd === undefined ? [] : Array.isArray(options.beforeAdd) ? [...options.beforeAdd] : [options.beforeAdd as BeforeAddHook<Queues>];
     if (!beforeAdd.every((hook) => typeof hook === 'function')) throw new ConfigurationError('beforeAdd must be a function or an array of functions.');
+    const logger: unknown = options.logger ?? consoleLogger;
+    // Checked here: a logger lacking a method would crash the first time queuewire has something to say.
+    if (typeof logger !== 'object' || logger === null || !(['info', 'warn', 'error'] as const).every((level) => typeof (logger as Record<string, unknown>)[level] === 'function')) {
+      throw new ConfigurationError('logger must have info, warn and error functions (pino, winston and console do); leave it out to log to the console.');
+    }
     const prefix = options.prefix ?? 'bull';
     if (prefix.length === 0 || prefix.endsWith(':')) throw new ConfigurationError(`prefix "${prefix}" must be non-empty and not end with ':'.`);
     const { role, source: roleSource } = resolveRole(options.role);
@@ -105,7 +110,7 @@ export class QueueClient<Queues extends QueueSet = QueueSet> {
     this.queues = options.queues;
     this.prefix = prefix;
     this.maxPayloadBytes = maxPayloadBytes;
-    this.logger = options.logger ?? consoleLogger;
+    this.logger = logger as Logger;
     this.connections = new Connections(options.connection);
     this.producer = new Producer<Queues>({
       queues: this.queues,

@@ -43,6 +43,13 @@ describe('schedules: the definition refuses a bad schedule, saying what is wrong
     { what: 'data JSON would alter', schedules: { a: { job: 'daily', data: { day: new Date(0) }, every: 1000 } }, message: 'queues.reports.schedules.a: data.day is a Date, which JSON does not carry unchanged; schedule data must be plain JSON.' },
     { what: 'an unknown job option', schedules: { a: { job: 'daily', data: { day: 'x' }, every: 1000, options: { attempt: 3 } } }, message: 'queues.reports.schedules.a.options: unknown job option "attempt".' },
     { what: 'a job id option', schedules: { a: { job: 'daily', data: { day: 'x' }, every: 1000, options: { jobId: 'x' } } }, message: 'queues.reports.schedules.a.options: "jobId" cannot be set on a schedule, which sets each job\'s id and time itself; remove it.' },
+    // Found in review: BullMQ's upsertJobScheduler refuses an empty pattern at start ("Either .pattern or
+    // .every options must be defined"), a plain Error after global limits were written.
+    { what: 'an empty pattern', schedules: { a: { job: 'daily', data: { day: 'x' }, pattern: '' } }, message: 'queues.reports.schedules.a: pattern must be a cron pattern string' },
+    // BullMQ stores a scheduler's `data ?? {}`: null reaches the handler as {} and every start rewrites it.
+    { what: 'null data', schedules: { a: { job: 'daily', data: null, every: 1000 } }, message: 'queues.reports.schedules.a: data is null' },
+    // Above 2^53 BullMQ reads the limit back as another number, so every start rewrites the scheduler.
+    { what: 'a limit beyond safe integers', schedules: { a: { job: 'daily', data: { day: 'x' }, every: 1000, limit: 1e20 } }, message: 'queues.reports.schedules.a: limit must be a whole number >= 1' },
     { what: 'a delay option', schedules: { a: { job: 'daily', data: { day: 'x' }, every: 1000, options: { delay: 5 } } }, message: '"delay" cannot be set on a schedule' },
   ];
   for (const { what, schedules, message } of refusals) {

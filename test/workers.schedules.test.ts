@@ -146,6 +146,30 @@ describe('workers: schedules are written to Redis at start', function () {
     expect(await jobsOf(client, 'over', ['delayed', 'waiting']), 'pending jobs').to.deep.equal([]);
   });
 
+  // Found in review: BullMQ's upsertJobScheduler writes nothing (and resolves undefined) when a pattern's
+  // next run falls after endDate, yet the start reported 'created', and 'created' again at every start.
+  it('a schedule whose end comes before its next run is reported ended, not created, since BullMQ writes nothing', async () => {
+    const prefix = uniquePrefix();
+    // 00:00 on 1 January: never within the next minute, unless the test runs at that very moment.
+    const schedules = { yearly: { job: 'tick' as const, data: { n: 1 }, pattern: '0 0 1 1 *', endDate: Date.now() + 60_000 } };
+    const { client, group } = await start(definitionWith(schedules), prefix);
+    expect(await client.queue('reports').getJobSchedulersCount(), 'schedulers in Redis').to.equal(0);
+    expect(group.schedules).to.deep.equal([{ queue: 'reports', id: 'yearly', change: 'ended' }]);
+  });
+
+  // Found in review: the README says a pattern is read in tz, "default UTC", but without tz BullMQ's cron
+  // parser uses the worker process's local time zone, so '0 3 * * *' runs at 03:00 New York time on a
+  // server whose TZ is America/New_York (and at different instants on servers in different zones).
+  it('a pattern without tz is read in UTC, whatever the worker process\'s time zone', async () => {
+    const previous = process.env.TZ;
+    process.env.TZ = 'America/New_York'; // Node applies a change of TZ at once
+    cleanup(() => (previous === undefined ? delete process.env.TZ : (process.env.TZ = previous)));
+    const { client } = await start(definitionWith({ nightly: { job: 'tick', data: { n: 1 }, pattern: '0 3 * * *' } }), uniquePrefix());
+    const scheduler = await client.queue('reports').getJobScheduler('queuewire:nightly');
+    const next = new Date(scheduler!.next!);
+    expect(next.toISOString().slice(11), `next run ${next.toISOString()}`).to.equal('03:00:00.000Z');
+  });
+
   describe('data that would fail every run refuses the start, before anything is written', () => {
     const refusals = [
       {

@@ -77,6 +77,11 @@ export function checkSchedules(queue: string, schedules: unknown, jobNames: read
     if (!Object.hasOwn(schedule, 'data')) {
       throw new ConfigurationError(`${at}: data is missing; give the data each job gets (e.g. data: {}).`);
     }
+    // BullMQ's upsertJobScheduler stores `data ?? {}`: null would reach the handler as {} and never
+    // compare equal to what Redis holds, so every start would rewrite the scheduler.
+    if (schedule.data === null) {
+      throw new ConfigurationError(`${at}: data is null, which BullMQ's job schedulers store as {}; give an object (e.g. data: {}) or another JSON value.`);
+    }
     try {
       assertPlainJson(schedule.data, 'data');
     } catch (error) {
@@ -108,11 +113,12 @@ function checkTiming(schedule: Record<string, unknown>, at: string): void {
     }
   }
   if (pattern !== undefined) {
-    if (typeof pattern !== 'string') throw new ConfigurationError(`${at}: pattern must be a cron pattern string, e.g. '0 3 * * *'.`);
+    // BullMQ treats an empty pattern as no pattern at all and refuses the scheduler at start.
+    if (typeof pattern !== 'string' || pattern.trim() === '') throw new ConfigurationError(`${at}: pattern must be a cron pattern string, e.g. '0 3 * * *'; got ${JSON.stringify(pattern)}.`);
     // BullMQ's own computation of the next run, so a pattern refused here is one BullMQ would refuse at start.
     let next: number | undefined;
     try {
-      next = getNextMillis(Date.now(), { pattern, ...(tz === undefined ? {} : { tz: tz as string }) });
+      next = getNextMillis(Date.now(), { pattern, tz: tz === undefined ? 'UTC' : tz as string });
     } catch (error) {
       throw new ConfigurationError(`${at}: pattern "${pattern}" is not a valid cron pattern (${(error as Error).message}); use 5 fields (minute hour day month weekday) or 6 (seconds first).`, { cause: error });
     }
@@ -123,7 +129,8 @@ function checkTiming(schedule: Record<string, unknown>, at: string): void {
   if (start !== undefined && end !== undefined && end <= start) {
     throw new ConfigurationError(`${at}: endDate must be after startDate.`);
   }
-  if (limit !== undefined && (!Number.isInteger(limit) || (limit as number) < 1)) {
+  // Safe integers only: BullMQ's Lua reads a larger one back as another number, so every start would update it.
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || (limit as number) < 1)) {
     throw new ConfigurationError(`${at}: limit must be a whole number >= 1; got ${JSON.stringify(limit)}.`);
   }
 }

@@ -81,8 +81,10 @@ const NODE_KEYS = ['queue', 'name', 'data', 'options', 'children'];
  * producer's checks of `add`: queue, name, data, options), then that its children are the ones its
  * definition expects (`.children()`). Throws `InvalidFlowError` naming the node, or what `check` throws.
  */
-export function walkFlow<Checked>(queues: QueueSet, node: unknown, check: (node: FlowNodeInput) => Checked, where = 'flow() root'): WalkedNode<Checked> {
+export function walkFlow<Checked>(queues: QueueSet, node: unknown, check: (node: FlowNodeInput) => Checked, where = 'flow() root', ancestors: ReadonlySet<unknown> = new Set()): WalkedNode<Checked> {
   if (!isPlainObject(node)) throw new InvalidFlowError(`${where} must be an object { queue, name, data, options?, children? }.`);
+  // A node inside itself would be walked for ever: say so rather than overflow the stack.
+  if (ancestors.has(node)) throw new InvalidFlowError(`${where} is one of its own ancestors: a flow is a tree; build a new object for each node.`);
   const unknownKey = Object.keys(node).find((key) => !NODE_KEYS.includes(key));
   if (unknownKey !== undefined) throw new InvalidFlowError(`${where}: unknown key "${unknownKey}"; a node has ${NODE_KEYS.join(', ')}.`);
   const { queue, name, data, options, children } = node as Record<string, unknown>;
@@ -94,7 +96,9 @@ export function walkFlow<Checked>(queues: QueueSet, node: unknown, check: (node:
   const checked = check({ queue: queue as string, name: name as string, data, options: options as FlowJobOptions | undefined, where: label });
   // The check passed, so the queue and job name are declared.
   const expected = queues.definitions[queue as string]!.jobs[name as string]!.childJobs ?? {};
-  const walked = (children ?? []).map((child: unknown, index: number) => {
+  const lineage = new Set(ancestors).add(node);
+  // Array.from reads holes of a sparse array as undefined, so they are refused like any non-object node.
+  const walked = Array.from(children ?? [], (child: unknown, index: number) => {
     const childWhere = `${label} child ${index}`;
     if (isPlainObject(child)) {
       const allowed = Object.hasOwn(expected, child.queue as string) ? expected[child.queue as string] : undefined;
@@ -104,7 +108,7 @@ export function walkFlow<Checked>(queues: QueueSet, node: unknown, check: (node:
           + (list ? `its .children() declaration allows ${list}.` : 'declare the children it waits for with job().children({ queue: \'jobName\' }).'));
       }
     }
-    return walkFlow(queues, child, check, childWhere);
+    return walkFlow(queues, child, check, childWhere, lineage);
   });
   return { checked, children: walked };
 }

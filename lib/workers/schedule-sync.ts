@@ -75,7 +75,8 @@ export async function planSchedules<Queues extends QueueSet>(client: QueueClient
         repeat: withoutUndefined({
           pattern: schedule.pattern,
           every: schedule.every,
-          tz: schedule.tz,
+          // Without a tz BullMQ's cron parser would use this process's local zone: the README promises UTC.
+          tz: schedule.pattern === undefined ? undefined : schedule.tz ?? 'UTC',
           startDate: scheduleDateMillis(schedule.startDate),
           endDate: scheduleDateMillis(schedule.endDate),
           limit: schedule.limit,
@@ -130,7 +131,13 @@ async function applySchedule(handle: Queue, schedule: PlannedSchedule): Promise<
     return 'ended';
   }
   if (unchanged) return 'unchanged';
-  await handle.upsertJobScheduler(schedulerId, schedule.repeat, schedule.template);
+  // BullMQ writes nothing and resolves undefined when no run is left before endDate (a pattern whose
+  // next match comes after it): nothing runs, so the schedule has ended.
+  const written = await handle.upsertJobScheduler(schedulerId, schedule.repeat, schedule.template);
+  if (written === undefined) {
+    if (stored) await handle.removeJobScheduler(schedulerId);
+    return 'ended';
+  }
   return stored ? 'updated' : 'created';
 }
 

@@ -141,188 +141,206 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
   const concurrency = resolveConcurrency(client, options.concurrency, registries);
   const limits = resolveLimits(client, options.limits, registries, concurrency);
   if (!Number.isInteger(shutdownTimeout) || shutdownTimeout < 0) {
-    throw new ConfigurationError(`shutdownTimeout must be a whole number of ms >= 0; got ${shutdownTimeout}.`);
+    throw new ConfigurationError(`shutdownTimeout must be a whole number of ms >= 0; got ${JSON.stringify(shutdownTimeout) ?? String(shutdownTimeout)}.`);
   }
   const recovery = resolveStalledRecovery(options);
   const hooks = handlerHooks(options.hooks, client.logger);
   const trackContext = options.jobContext ?? hooks !== undefined;
   if (typeof trackContext !== 'boolean') throw new ConfigurationError(`startWorkers(): jobContext must be true or false; got ${JSON.stringify(trackContext)}.`);
   refuseUnknownOptions(options, START_OPTIONS, 'startWorkers()');
+  // Used for their truth: a string such as 'false' from the environment would turn them on.
+  for (const key of ['handleSignals', 'exitOnConnectionLoss'] as const) {
+    const value: unknown = options[key];
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new ConfigurationError(`startWorkers(): ${key} must be true or false; got ${JSON.stringify(value) ?? String(value)}.`);
+    }
+  }
   if (handleSignals && signalOwner() !== undefined) {
     throw new ConfigurationError('startWorkers(): another worker group of this process already handles SIGTERM/SIGINT, and on a signal each would exit the process while the other\'s jobs still run. Pass every registry to one startWorkers() call, or set handleSignals: false and close the groups yourself.');
   }
 
-  const schedulePlan = await planSchedules(client, registries.map((registry) => registry.queue));
-
-  // One command connection for all workers; each Worker adds its own blocking connection for fetching.
-  const connection = client.connections.openBlocking('worker');
-  // Schedules and global limits first, on the workers' patient connection: a start that cannot write
-  // them fails whole. Global limits are in Redis before the first fetch, so no worker starts more jobs
-  // than they allow.
-  let schedules: ScheduleChange[];
-  try {
-    await applyGlobalLimits(connection, client.prefix, limits);
-    schedules = await applySchedules(connection, client.prefix, schedulePlan);
-  } catch (error) {
-    await client.connections.release(connection);
+  // Claimed now, not once started: the awaits below would let a second start made meanwhile pass the
+  // check above, and both groups would then exit the process on a signal.
+  const starting = {};
+  if (handleSignals) claimSignals(starting);
+  return launch().catch((error: unknown) => {
+    releaseSignals(starting);
     throw error;
-  }
-  logSchedules(client, schedules);
-  // While Redis is away every reconnect attempt raises the same error; say it once per outage.
-  const said = new Set<string>();
-  const logOnce = (message: string): void => {
-    if (said.has(message)) return;
-    said.add(message);
-    client.logger.error(message);
-  };
-  connection.on('ready', () => said.clear());
-  const active = new Map<string, Set<string>>();
-  // Jobs whose handler has returned but whose outcome BullMQ has not written yet (while Redis is away it
-  // keeps retrying): still active in Redis, so a shutdown that gives up on them must name them too.
-  const unwritten = new Map<string, Map<string, number>>();
-  const workers = new Map<string, Worker>();
-  const routes = new Map<string, JobRoute>();
-  const sandboxPools: SandboxPool[] = [];
-  for (const registry of registries) {
-    const running = new Set<string>();
-    active.set(registry.queue, running);
-    const ended = new Map<string, number>();
-    unwritten.set(registry.queue, ended);
-    const sandboxes = sandboxesOf(registry);
-    sandboxPools.push(...sandboxes.pools);
-    const onEnded = (jobId: string): void => {
-      forgetExpired(ended, worker.opts.lockDuration!);
-      ended.delete(jobId); // re-inserted, so the map stays in order of time
-      ended.set(jobId, Date.now());
-    };
-    const route = routeJobs(registry, running, { hooks, trackContext, delegated: sandboxes.runs, onEnded, capacity: () => worker.concurrency });
-    routes.set(registry.queue, route);
-    const queueLimits = limits.get(registry.queue)!;
-    // Two parameters: BullMQ then makes no AbortController per job; the route gives handlers their signal.
-    const processor = (job: Job, token?: string): Promise<unknown> => route(job, token);
-    const worker: Worker = new RoutedWorker(route, registry.queue, processor, {
-      connection,
-      prefix: client.prefix,
-      concurrency: queueLimits.concurrency,
-      ...(queueLimits.limiter ? { limiter: queueLimits.limiter } : {}),
-      ...recovery,
-    });
-    worker.on('error', (error) => {
-      if (!isLostLockEcho(error)) logOnce(`[queuewire] worker "${registry.queue}": ${error.message}`);
-    });
-    reportLostLocks(worker, registry.queue, client.logger);
-    worker.on('completed', (job) => ended.delete(job.id!));
-    worker.on('failed', (job) => job && ended.delete(job.id!));
-    workers.set(registry.queue, worker);
-  }
-  await Promise.all([...workers.values()].map((worker) => worker.waitUntilReady()));
-  // One subscriber connection per worker group carries cancels from other processes to this one.
-  const cancels = await listenForCancels(client, routes);
-  const reportHealth = (): LocalWorkerHealth[] => [...workers].map(([queue, worker]) => ({
-    queue,
-    state: worker.closing ? 'closed' : worker.isPaused() ? 'paused' : 'running',
-    connected: connection.status !== 'end',
-  }));
-  client.localWorkers.add(reportHealth);
-  const exitOnConnectionLoss = options.exitOnConnectionLoss ?? handleSignals;
-  // 'end' outside a shutdown means the retry strategy gave up: the connection will never come back.
-  connection.once('end', () => {
-    if (closing) return;
-    const reason = client.connections.lastConnectionError?.message ?? 'reconnecting was given up';
-    client.logger.error(`[queuewire] the workers' Redis connection ended for good (${reason}); ${exitOnConnectionLoss ? 'exiting with code 1 so the process is restarted; active jobs return through stalled recovery' : 'workers are idle until the process is restarted'}.`);
-    if (exitOnConnectionLoss) process.exit(1);
   });
 
-  let closing: Promise<ShutdownReport> | undefined;
-  // Registered last, once nothing can fail: a group that never started must not count.
-  const untracked = trackContext ? undefined : noteUntrackedGroup((message) => client.logger.warn(message));
-  const close = (): Promise<ShutdownReport> => {
-    closing ??= shutDown().finally(() => untracked?.());
-    return closing;
-  };
+  async function launch(): Promise<WorkerGroup> {
+    const schedulePlan = await planSchedules(client, registries.map((registry) => registry.queue));
 
-  async function shutDown(): Promise<ShutdownReport> {
-    const started = Date.now();
-    const graceful = Promise.all([...workers.values()].map((worker) => worker.close())).then(() => 'finished' as const);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'deadline'>((resolve) => {
-      timer = setTimeout(() => resolve('deadline'), shutdownTimeout);
-    });
-    const outcome = await Promise.race([graceful, deadline]);
-    clearTimeout(timer);
-    // Ask Redis rather than trust the connection's status: a dropped socket may not have been noticed yet.
-    const pingTimeout = Math.max(100, Math.min(1000, shutdownTimeout - (Date.now() - started)));
-    const reachable = await answersPing(connection, pingTimeout);
-    const abandoned = outcome === 'deadline'
-      ? [...registries].flatMap(({ queue }) => [...new Set([...active.get(queue)!, ...unwritten.get(queue)!.keys()])].map((id) => `${queue}/${id}`))
-      : [];
-    if (!reachable) {
-      const { host = '127.0.0.1', port = 6379, path } = connection.options;
-      const lastError = client.connections.lastConnectionError?.message;
-      const reason = `no answer to PING within ${pingTimeout} ms${lastError ? `; last error: ${lastError}` : ''}`;
-      client.logger.error(`[queuewire] shutdown: Redis at ${path ?? `${host}:${port}`} is unreachable (${reason}); the outcome of this worker's jobs could not be confirmed.`);
-    }
-    if (outcome === 'deadline') {
-      client.logger.warn(`[queuewire] shutdown deadline of ${shutdownTimeout} ms passed; abandoning ${abandoned.length} job(s) to stalled recovery: ${abandoned.join(', ') || '(none)'}`);
-      // worker.close(true) cannot help here: BullMQ answers it with the close() already pending, which
-      // waits for the very jobs we give up on. Instead cut the workers' command connection first, so
-      // nothing an abandoned job returns or throws is written (it stays active for stalled recovery
-      // rather than failing because of a deploy), then abort the handlers' signal so they stop and the
-      // pending close can finish. A handler that ignores its signal is not waited for past a second.
+    // One command connection for all workers; each Worker adds its own blocking connection for fetching.
+    const connection = client.connections.openBlocking('worker');
+    // Schedules and global limits first, on the workers' patient connection: a start that cannot write
+    // them fails whole. Global limits are in Redis before the first fetch, so no worker starts more jobs
+    // than they allow.
+    let schedules: ScheduleChange[];
+    try {
+      await applyGlobalLimits(connection, client.prefix, limits);
+      schedules = await applySchedules(connection, client.prefix, schedulePlan);
+    } catch (error) {
       await client.connections.release(connection);
-      for (const worker of workers.values()) worker.cancelAllJobs(`Worker shutdown deadline of ${shutdownTimeout} ms passed; the job returns through stalled recovery.`);
-      await Promise.race([graceful, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      throw error;
     }
-    // After the deadline a sandboxed job's child is killed like an in-process handler's signal is aborted.
-    await Promise.all(sandboxPools.map((pool) => pool.close(outcome === 'deadline')));
-    removeSignalHandlers();
-    client.localWorkers.delete(reportHealth);
-    client.localWorkerGroups.delete(close);
-    await cancels.close();
-    await client.connections.release(connection);
-    return { abandoned, clean: outcome === 'finished' && reachable };
-  }
+    logSchedules(client, schedules);
+    // While Redis is away every reconnect attempt raises the same error; say it once per outage.
+    const said = new Set<string>();
+    const logOnce = (message: string): void => {
+      if (said.has(message)) return;
+      said.add(message);
+      client.logger.error(message);
+    };
+    connection.on('ready', () => said.clear());
+    const active = new Map<string, Set<string>>();
+    // Jobs whose handler has returned but whose outcome BullMQ has not written yet (while Redis is away it
+    // keeps retrying): still active in Redis, so a shutdown that gives up on them must name them too.
+    const unwritten = new Map<string, Map<string, number>>();
+    const workers = new Map<string, Worker>();
+    const routes = new Map<string, JobRoute>();
+    const sandboxPools: SandboxPool[] = [];
+    for (const registry of registries) {
+      const running = new Set<string>();
+      active.set(registry.queue, running);
+      const ended = new Map<string, number>();
+      unwritten.set(registry.queue, ended);
+      const sandboxes = sandboxesOf(registry);
+      sandboxPools.push(...sandboxes.pools);
+      const onEnded = (jobId: string): void => {
+        forgetExpired(ended, worker.opts.lockDuration!);
+        ended.delete(jobId); // re-inserted, so the map stays in order of time
+        ended.set(jobId, Date.now());
+      };
+      const route = routeJobs(registry, running, { hooks, trackContext, delegated: sandboxes.runs, onEnded, capacity: () => worker.concurrency });
+      routes.set(registry.queue, route);
+      const queueLimits = limits.get(registry.queue)!;
+      // Two parameters: BullMQ then makes no AbortController per job; the route gives handlers their signal.
+      const processor = (job: Job, token?: string): Promise<unknown> => route(job, token);
+      const worker: Worker = new RoutedWorker(route, registry.queue, processor, {
+        connection,
+        prefix: client.prefix,
+        concurrency: queueLimits.concurrency,
+        ...(queueLimits.limiter ? { limiter: queueLimits.limiter } : {}),
+        ...recovery,
+      });
+      worker.on('error', (error) => {
+        if (!isLostLockEcho(error)) logOnce(`[queuewire] worker "${registry.queue}": ${error.message}`);
+      });
+      reportLostLocks(worker, registry.queue, client.logger);
+      worker.on('completed', (job) => ended.delete(job.id!));
+      worker.on('failed', (job) => job && ended.delete(job.id!));
+      workers.set(registry.queue, worker);
+    }
+    await Promise.all([...workers.values()].map((worker) => worker.waitUntilReady()));
+    // One subscriber connection per worker group carries cancels from other processes to this one.
+    const cancels = await listenForCancels(client, routes);
+    const reportHealth = (): LocalWorkerHealth[] => [...workers].map(([queue, worker]) => ({
+      queue,
+      state: worker.closing ? 'closed' : worker.isPaused() ? 'paused' : 'running',
+      connected: connection.status !== 'end',
+    }));
+    client.localWorkers.add(reportHealth);
+    const exitOnConnectionLoss = options.exitOnConnectionLoss ?? handleSignals;
+    // 'end' outside a shutdown means the retry strategy gave up: the connection will never come back.
+    connection.once('end', () => {
+      if (closing) return;
+      const reason = client.connections.lastConnectionError?.message ?? 'reconnecting was given up';
+      client.logger.error(`[queuewire] the workers' Redis connection ended for good (${reason}); ${exitOnConnectionLoss ? 'exiting with code 1 so the process is restarted; active jobs return through stalled recovery' : 'workers are idle until the process is restarted'}.`);
+      if (exitOnConnectionLoss) process.exit(1);
+    });
 
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (closing) {
-      client.logger.warn(`[queuewire] ${signal} again: exiting now; active jobs return through stalled recovery.`);
-      process.exit(1);
+    let closing: Promise<ShutdownReport> | undefined;
+    // Registered last, once nothing can fail: a group that never started must not count.
+    const untracked = trackContext ? undefined : noteUntrackedGroup((message) => client.logger.warn(message));
+    const close = (): Promise<ShutdownReport> => {
+      closing ??= shutDown().finally(() => untracked?.());
+      return closing;
+    };
+
+    async function shutDown(): Promise<ShutdownReport> {
+      const started = Date.now();
+      const graceful = Promise.all([...workers.values()].map((worker) => worker.close())).then(() => 'finished' as const);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'deadline'>((resolve) => {
+        timer = setTimeout(() => resolve('deadline'), shutdownTimeout);
+      });
+      const outcome = await Promise.race([graceful, deadline]);
+      clearTimeout(timer);
+      // Ask Redis rather than trust the connection's status: a dropped socket may not have been noticed yet.
+      const pingTimeout = Math.max(100, Math.min(1000, shutdownTimeout - (Date.now() - started)));
+      const reachable = await answersPing(connection, pingTimeout);
+      const abandoned = outcome === 'deadline'
+        ? [...registries].flatMap(({ queue }) => [...new Set([...active.get(queue)!, ...unwritten.get(queue)!.keys()])].map((id) => `${queue}/${id}`))
+        : [];
+      if (!reachable) {
+        const { host = '127.0.0.1', port = 6379, path } = connection.options;
+        const lastError = client.connections.lastConnectionError?.message;
+        const reason = `no answer to PING within ${pingTimeout} ms${lastError ? `; last error: ${lastError}` : ''}`;
+        client.logger.error(`[queuewire] shutdown: Redis at ${path ?? `${host}:${port}`} is unreachable (${reason}); the outcome of this worker's jobs could not be confirmed.`);
+      }
+      if (outcome === 'deadline') {
+        client.logger.warn(`[queuewire] shutdown deadline of ${shutdownTimeout} ms passed; abandoning ${abandoned.length} job(s) to stalled recovery: ${abandoned.join(', ') || '(none)'}`);
+        // worker.close(true) cannot help here: BullMQ answers it with the close() already pending, which
+        // waits for the very jobs we give up on. Instead cut the workers' command connection first, so
+        // nothing an abandoned job returns or throws is written (it stays active for stalled recovery
+        // rather than failing because of a deploy), then abort the handlers' signal so they stop and the
+        // pending close can finish. A handler that ignores its signal is not waited for past a second.
+        await client.connections.release(connection);
+        for (const worker of workers.values()) worker.cancelAllJobs(`Worker shutdown deadline of ${shutdownTimeout} ms passed; the job returns through stalled recovery.`);
+        await Promise.race([graceful, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      }
+      // After the deadline a sandboxed job's child is killed like an in-process handler's signal is aborted.
+      await Promise.all(sandboxPools.map((pool) => pool.close(outcome === 'deadline')));
+      removeSignalHandlers();
+      client.localWorkers.delete(reportHealth);
+      client.localWorkerGroups.delete(close);
+      await cancels.close();
+      await client.connections.release(connection);
+      return { abandoned, clean: outcome === 'finished' && reachable };
     }
-    client.logger.info(`[queuewire] ${signal}: no longer fetching jobs; waiting up to ${shutdownTimeout} ms for active ones.`);
-    close().then(
-      async (report) => {
-        await client.close();
-        process.exit(report.clean ? 0 : 1);
-      },
-      (error: Error) => {
-        client.logger.error(`[queuewire] shutdown failed: ${error.message}`);
+
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (closing) {
+        client.logger.warn(`[queuewire] ${signal} again: exiting now; active jobs return through stalled recovery.`);
         process.exit(1);
-      },
-    );
-  };
-  function removeSignalHandlers(): void {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-    releaseSignals(close);
-  }
-  if (handleSignals) {
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    claimSignals(close);
-  }
-  // client.close() closes this group first, so its connections are not pulled from under active jobs.
-  client.localWorkerGroups.add(close);
+      }
+      client.logger.info(`[queuewire] ${signal}: no longer fetching jobs; waiting up to ${shutdownTimeout} ms for active ones.`);
+      close().then(
+        async (report) => {
+          await client.close();
+          process.exit(report.clean ? 0 : 1);
+        },
+        (error: Error) => {
+          client.logger.error(`[queuewire] shutdown failed: ${error.message}`);
+          process.exit(1);
+        },
+      );
+    };
+    function removeSignalHandlers(): void {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      releaseSignals(close);
+    }
+    if (handleSignals) {
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      claimSignals(close);
+    }
+    // client.close() closes this group first, so its connections are not pulled from under active jobs.
+    client.localWorkerGroups.add(close);
 
-  const setConcurrency = (queue: string, value: number | string): void => {
-    const worker = workers.get(queue);
-    if (!worker) throw new ConfigurationError(`setConcurrency(): this worker group does not serve queue "${queue}"; it serves ${[...workers.keys()].join(', ')}.`);
-    const checked = wholeNumber(value, `setConcurrency("${queue}")`, 1);
-    if (checked === undefined) throw new ConfigurationError(`setConcurrency("${queue}") needs a whole number >= 1.`);
-    changeConcurrency(worker, checked);
-    limits.get(queue)!.concurrency = checked;
-  };
+    const setConcurrency = (queue: string, value: number | string): void => {
+      const worker = workers.get(queue);
+      if (!worker) throw new ConfigurationError(`setConcurrency(): this worker group does not serve queue "${queue}"; it serves ${[...workers.keys()].join(', ')}.`);
+      const checked = wholeNumber(value, `setConcurrency("${queue}")`, 1);
+      if (checked === undefined) throw new ConfigurationError(`setConcurrency("${queue}") needs a whole number >= 1.`);
+      changeConcurrency(worker, checked);
+      limits.get(queue)!.concurrency = checked;
+    };
 
-  return { workers, schedules, limits, setConcurrency, close };
+    return { workers, schedules, limits, setConcurrency, close };
+  }
 }
 
 function logSchedules<Queues extends QueueSet>(client: QueueClient<Queues>, changes: readonly ScheduleChange[]): void {
@@ -410,7 +428,7 @@ function resolveStalledRecovery<Queues extends QueueSet>(options: StartWorkersOp
     if (value === undefined) continue;
     if (!Number.isInteger(value) || value < bounds[key]) {
       const why = key === 'maxStalledCount' ? ' (0 would fail a crashed worker\'s jobs instead of recovering them)' : '';
-      throw new ConfigurationError(`${key} must be a whole number >= ${bounds[key]}${key === 'maxStalledCount' ? '' : ' ms'}${why}; got ${String(value)}.`);
+      throw new ConfigurationError(`${key} must be a whole number >= ${bounds[key]}${key === 'maxStalledCount' ? '' : ' ms'}${why}; got ${JSON.stringify(value) ?? String(value)}.`);
     }
     recovery[key] = value;
   }
