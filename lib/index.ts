@@ -58,3 +58,6 @@ export type { EvictionPolicyFinding } from './connection/eviction-policy';
 export type { Logger } from './logger';
 export type { Register, RegisteredQueues, RegisteredProducer } from './definition/register';
 export * from './errors';
+// BullMQ's marker for a failure that must not be retried, from the copy of BullMQ queuewire runs on:
+// an app importing it from its own (or a second) copy would not be recognised by `instanceof`.
+export { UnrecoverableError } from 'bullmq';

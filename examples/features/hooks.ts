@@ -1,10 +1,9 @@
 // Hooks around handlers and the job context: a web route adds a job with the request's id and tenant;
 // the worker's hooks log, time and gate every job, and code deep in a handler logs with the job's
 // request id without being handed the job. Run by test/example.features.hooks.test.ts.
-import { UnrecoverableError } from 'bullmq';
 import express, { type Express } from 'express';
 import {
-  defineQueues, handlers, job, jobContext, startWorkers,
+  defineQueues, handlers, job, jobContext, startWorkers, UnrecoverableError,
   type HandlerHooks, type QueueClient, type WorkerGroup,
 } from 'queuewire';
 import { queueErrorHandler, queueMiddleware } from 'queuewire/express';
