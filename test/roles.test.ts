@@ -3,7 +3,7 @@ import express from 'express';
 import Koa from 'koa';
 import { createQueueClient, startWorkers, ConfigurationError, ROLE_ENV } from '../lib/index';
 import { resolveRole } from '../lib/roles';
-import { jobRoutes, queueMiddleware } from '../middleware/express';
+import { adminRoutes, jobRoutes, queueMiddleware } from '../middleware/express';
 import { queueMiddleware as koaQueueMiddleware } from '../middleware/koa';
 import { join } from 'node:path';
 import { cliPath, fixturePath, NodeChild, runNode } from './support/child-process';
@@ -80,11 +80,12 @@ describe('C42: roles — one app runs as web, worker or both', () => {
       expect((await clientList(redis())).map((entry) => entry.name)).to.deep.equal(['queuewire:producer']);
     });
 
-    it('a worker client refuses the request middleware (Express and Koa) and job routes, but runs workers', async () => {
+    it('a worker client refuses the request middleware (Express and Koa), job routes and admin routes, but runs workers', async () => {
       const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix(), role: 'worker' });
       cleanup(() => client.close());
       expect(() => express().use(queueMiddleware(client))).to.throw(ConfigurationError, /queueMiddleware\(\) serves requests, but this queue client's role is "worker"/);
       expect(() => jobRoutes(client, { authorize: () => true } as never)).to.throw(ConfigurationError, /jobRoutes\(\) serves requests/);
+      expect(() => adminRoutes(client, { authorize: () => true })).to.throw(ConfigurationError, /adminRoutes\(\) serves requests/);
       expect(() => new Koa().use(koaQueueMiddleware(client))).to.throw(ConfigurationError, /role is "worker"/);
       const group = await startWorkers({ client, handlers: [echoHandlers()], handleSignals: false });
       cleanup(() => group.close());

@@ -147,6 +147,7 @@ describe('workers: job timeouts and cancel', () => {
     await expectRejection(client.producer.cancel('nope' as 'work', '1'), UnknownQueueError);
     await expectRejection(client.producer.cancel('work', ''), InvalidJobOptionsError);
     await expectRejection(client.producer.cancel('work', '1', { force: true } as never), InvalidJobOptionsError);
+    await expectRejection(client.producer.cancel('work', '1', 'uploaded again' as never), InvalidJobOptionsError, /options must be an object such as \{ reason: 'uploaded again' \}; got "uploaded again"/);
   });
 
   // Moves a job to active with BullMQ's getNextJob on a bare Worker that has no processor loop, so the
@@ -162,8 +163,9 @@ describe('workers: job timeouts and cancel', () => {
     }
   }
 
-  async function expectRejection(promise: Promise<unknown>, type: new (...args: never[]) => Error): Promise<void> {
+  async function expectRejection(promise: Promise<unknown>, type: new (...args: never[]) => Error, message?: RegExp): Promise<void> {
     const error = await promise.then(() => undefined, (thrown: unknown) => thrown);
     expect(error).to.be.instanceOf(type);
+    if (message) expect((error as Error).message).to.match(message);
   }
 });

@@ -4,6 +4,7 @@ import type { QueueClient } from '../client';
 import type { QueueSet } from '../definition/define';
 import { ConfigurationError, InvalidAdminArgumentError, JobNotFoundError } from '../errors';
 import { refuseUnknownOptions } from '../known-options';
+import { assertRoleAllows } from '../roles';
 import { AdminAccess, type AdminAction, type AdminActionToAuthorize, type AdminAuthorize } from './admin-access';
 import { toHttpError } from './http-status';
 
@@ -54,6 +55,8 @@ interface Route {
   readonly method: 'GET' | 'POST';
   readonly queue?: string | undefined;
   readonly jobId?: string | undefined;
+  /** A job id segment that does not decode: it names no job (404, after `authorize` like any missing job). */
+  readonly unreadableJobId?: string;
 }
 
 const OPTIONS = ['authorize', 'basePath', 'showData'];
@@ -76,7 +79,7 @@ const NO_STORE = Object.freeze({ 'Cache-Control': 'no-store' });
  * - `POST /queues/:queue/drain` with `{ delayed? }` → `{ queue, drained: true, delayed }`.
  *
  * In this order: an unknown queue answers 404 (`QW_UNKNOWN_QUEUE`); the wrong method 405 (changes are
- * POST only, never GET); a POST without `Content-Type: application/json` 415 (browsers cannot send
+ * POST only, never GET; HEAD is answered as GET); a POST without `Content-Type: application/json` 415 (browsers cannot send
  * that cross-site without a CORS preflight, so a forged form or link changes nothing); then
  * `authorize` (403 / 500); then bad arguments 400, a missing job 404, retrying a job that is not
  * failed 409, Redis unavailable 503 with `Retry-After`. Errors are `{ error: { code, message } }`.
@@ -114,11 +117,13 @@ export class AdminRoutes<RequestType> {
   async handle(request: AdminRouteRequest<RequestType>): Promise<AdminRouteAnswer | undefined> {
     const route = this.match(request.path);
     if (!route) return undefined;
-    if (request.method !== route.method) {
-      return refusal(405, 'QW_METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${route.method}.`, { Allow: route.method });
-    }
     if (route.queue !== undefined && !Object.hasOwn(this.queues.definitions, route.queue)) {
       return refusal(404, 'QW_UNKNOWN_QUEUE', 'No such queue.');
+    }
+    // HEAD is a GET without the body, as the frameworks answer it for their own GET routes.
+    const method = request.method === 'HEAD' ? 'GET' : request.method;
+    if (method !== route.method) {
+      return refusal(405, 'QW_METHOD_NOT_ALLOWED', `${request.method} is not allowed here; use ${route.method}.`, { Allow: route.method === 'GET' ? 'GET, HEAD' : route.method });
     }
     if (route.method === 'POST' && !isJson(request.contentType)) {
       return refusal(415, 'QW_UNSUPPORTED_MEDIA_TYPE', 'Send admin changes with Content-Type: application/json (an empty body is fine).');
@@ -138,6 +143,7 @@ export class AdminRoutes<RequestType> {
   private async perform(route: Route, request: AdminRouteRequest<RequestType>): Promise<unknown> {
     const admin = this.admin;
     const queue = route.queue!;
+    if (route.unreadableJobId !== undefined) throw new JobNotFoundError(queue, route.unreadableJobId);
     switch (route.action) {
       case 'overview':
         return { queues: await admin.overview() };
@@ -204,15 +210,18 @@ export class AdminRoutes<RequestType> {
       return action ? { action, method: 'POST', queue } : undefined;
     }
     if (part !== 'jobs' || rawJobId === undefined) return undefined;
-    const jobId = decode(rawJobId) ?? '';
-    if (segments.length === 4) return { action: 'getJob', method: 'GET', queue, jobId };
-    if (segments.length === 5 && jobPart === 'retry') return { action: 'retry', method: 'POST', queue, jobId };
+    const decoded = decode(rawJobId);
+    const jobId = decoded ?? '';
+    const unreadable = decoded === undefined ? { unreadableJobId: rawJobId } : {};
+    if (segments.length === 4) return { action: 'getJob', method: 'GET', queue, jobId, ...unreadable };
+    if (segments.length === 5 && jobPart === 'retry') return { action: 'retry', method: 'POST', queue, jobId, ...unreadable };
     return undefined;
   }
 }
 
 /** Builds the framework-neutral admin routes; adapters call this. See `AdminRoutes`. */
 export function createAdminRoutes<RequestType>(client: QueueClient<any>, options: AdminRoutesOptions<RequestType>): AdminRoutes<RequestType> {
+  assertRoleAllows(client, 'web', 'adminRoutes()');
   return new AdminRoutes(client, options);
 }
 

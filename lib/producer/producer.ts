@@ -275,7 +275,10 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     if (this.context.isClosed()) throw new ClosedError('This queue client is closed; create a new one to cancel jobs.');
     if (!Object.hasOwn(this.context.queues.definitions, queue)) throw new UnknownQueueError(String(queue), Object.keys(this.context.queues.definitions));
     if (typeof jobId !== 'string' || jobId.length === 0) throw new InvalidJobOptionsError(`cancel("${queue}", …): the job id must be a non-empty string; got ${JSON.stringify(jobId) ?? String(jobId)}.`);
-    const unknownKey = Object.keys(options ?? {}).find((key) => key !== 'reason');
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new InvalidJobOptionsError(`cancel("${queue}", "${jobId}", …): options must be an object such as { reason: 'uploaded again' }; got ${JSON.stringify(options) ?? String(options)}.`);
+    }
+    const unknownKey = Object.keys(options).find((key) => key !== 'reason');
     if (unknownKey !== undefined) throw new InvalidJobOptionsError(`cancel("${queue}", "${jobId}"): unknown option "${unknownKey}". Known options: reason.`);
     if (options.reason !== undefined && typeof options.reason !== 'string') throw new InvalidJobOptionsError(`cancel("${queue}", "${jobId}"): reason must be a string.`);
     const handle = this.context.queueHandle(queue);

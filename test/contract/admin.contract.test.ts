@@ -200,10 +200,18 @@ function adminCases(adapter: FrameworkAdapter, redis: () => RedisServer): void {
     expect(error(await asOperator.post('/admin/queues/__proto__/pause').expect(404))).to.equal('QW_UNKNOWN_QUEUE');
     expect(error(await asOperator.get('/admin/queues/work/jobs/no-such-job').expect(404))).to.equal('QW_JOB_NOT_FOUND');
     expect(error(await asOperator.post('/admin/queues/work/jobs/no-such-job/retry').expect(404))).to.equal('QW_JOB_NOT_FOUND');
+    // An id that does not decode names no job; an unknown queue is 404 whatever the method.
+    expect(error(await asOperator.get('/admin/queues/work/jobs/%E0%A4%A').expect(404))).to.equal('QW_JOB_NOT_FOUND');
+    expect(error(await asOperator.post('/admin/queues/work/jobs/%E0%A4%A/retry').expect(404))).to.equal('QW_JOB_NOT_FOUND');
+    expect(error(await asOperator.get('/admin/queues/nope/pause').expect(404))).to.equal('QW_UNKNOWN_QUEUE');
+    // HEAD reads like GET, without a body.
+    const head = await request(app).head('/admin/queues/work').set('x-user', 'operator').expect(200);
+    expect(head.headers['content-type']).to.match(/^application\/json/);
 
     // Changes are never made by a GET (a link or an image cannot pause a queue).
     const wrongMethod = await asOperator.get('/admin/queues/work/pause').expect(405);
     expect(wrongMethod.headers.allow).to.equal('POST');
+    expect((await asOperator.post('/admin/queues/work/jobs', {}).expect(405)).headers.allow).to.equal('GET, HEAD');
     expect(error(wrongMethod)).to.equal('QW_METHOD_NOT_ALLOWED');
     await request(app).post('/admin/queues').set('x-user', 'operator').type('json').send('').expect(405);
     // A form post, which a browser sends cross-site without asking.
