@@ -20,6 +20,7 @@ export class JobAttempt {
   private stop: ((error: JobTimeoutError | JobCancelledError) => void) | undefined;
   private endedBy: JobTimeoutError | JobCancelledError | undefined;
   private outlived: Promise<unknown> | undefined;
+  private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly queue: string,
@@ -35,6 +36,26 @@ export class JobAttempt {
   abort(reason: unknown): void {
     const controller = (this.controller ??= new AbortController());
     if (!controller.signal.aborted) controller.abort(reason);
+  }
+
+  /** Whether the attempt was ended (timeout, cancel) or its signal aborted (shutdown, `Worker.cancelJob()`). */
+  get stopped(): boolean {
+    return this.controller?.signal.aborted === true;
+  }
+
+  /** Resolves once `stopped`: made only for a job that waits for a worker slot. */
+  whenStopped(): Promise<void> {
+    return (this.stopping ??= new Promise((resolve) => {
+      if (this.signal.aborted) resolve();
+      else this.signal.addEventListener('abort', () => resolve(), { once: true });
+    }));
+  }
+
+  /** The failure of an attempt stopped before its handler started (while it waited for a slot). */
+  notStarted(): Error {
+    if (this.endedBy) return failureOf(this.endedBy);
+    const reason: unknown = this.controller?.signal.reason;
+    return new Error(`Job ${this.queue}/${this.job.id} ("${this.job.name}") was not started: its signal was aborted while it waited for a worker slot (${reason instanceof Error ? reason.message : String(reason)}).`);
   }
 
   /**

@@ -4,6 +4,7 @@ import { assertPlainJson } from '../definition/plain-json';
 import { validateJobData } from '../definition/validation';
 import type { StandardSchemaV1 } from '../definition/standard-schema';
 import { JobAttempt } from './job-attempt';
+import { HandlerSlots } from './handler-slots';
 import { contextOf, runInJobContext } from './job-context';
 import type { HookRunner } from './handler-hooks';
 import { asJobError } from './thrown-error';
@@ -18,6 +19,8 @@ export interface JobRoute {
   abort(jobId: string, reason: string | undefined): boolean;
   /** Aborts the signal of every job it runs, without failing them (a shutdown past its deadline). */
   abortAll(reason: string | undefined): void;
+  /** Says the worker's concurrency changed, so jobs waiting for a slot look again. */
+  capacityChanged(): void;
 }
 
 /** What a router needs of a registry (or of a sandboxed module's handlers). */
@@ -65,27 +68,15 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
   // Every job taken and not yet settled, from before its data is validated, so a cancel finds it.
   const attempts = new Map<string, JobAttempt>();
   const timeoutOf = (name: string): number | undefined => (Object.hasOwn(timeouts, name) ? timeouts[name] : undefined);
-  // A timeout or cancel ends an attempt at once, and BullMQ then hands this worker its next job; but a
-  // handler that ignores its signal is still running. It keeps its slot: the next handler waits for it,
-  // so no more handlers run at once than the concurrency allows (C36).
-  let handling = 0;
-  const outliving = new Set<Promise<void>>();
-  const slotFree = async (): Promise<void> => {
-    while (outliving.size > 0 && handling + outliving.size >= capacity()) await Promise.race(outliving);
-  };
+  // A timeout or cancel ends an attempt at once, and BullMQ then hands this worker its next job; a
+  // handler that ignores its signal keeps its slot, and the next handler waits for one (C36).
+  const slots = new HandlerSlots(capacity);
   const runHandler = async <Result>(attempt: JobAttempt, name: string, work: () => Promise<Result>): Promise<Result> => {
-    if (outliving.size > 0) await slotFree();
-    handling++;
+    if (!slots.takeNow() && !(await slots.waitFor(attempt))) throw attempt.notStarted();
     try {
       return await attempt.run(timeoutOf(name), work);
     } finally {
-      handling--;
-      const still = attempt.outliving;
-      if (still) {
-        const settled = still.then(noop, noop);
-        outliving.add(settled);
-        void settled.then(() => outliving.delete(settled));
-      }
+      slots.release(attempt.outliving);
     }
   };
   const route = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
@@ -151,10 +142,8 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
   const abortAll = (reason: string | undefined): void => {
     for (const attempt of attempts.values()) attempt.abort(reason);
   };
-  return Object.assign(route, { cancel, abort, abortAll });
+  return Object.assign(route, { cancel, abort, abortAll, capacityChanged: () => slots.capacityChanged() });
 }
-
-function noop(): void {}
 
 async function validInWorker(schema: StandardSchemaV1, job: Job, queue: string): Promise<unknown> {
   try {
