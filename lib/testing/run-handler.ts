@@ -25,8 +25,8 @@ const PARKED_FOR_MS = 30 * 24 * 3600 * 1000;
  * JSON, size, the job's schema: bad data rejects with `ValidationError`, and the handler does not run),
  * and stored in Redis under the client's prefix. Then it goes through queuewire's router, as in a
  * worker: the schema's output (transforms, defaults) becomes `job.data`, progress is checked, and a
- * result JSON would alter rejects. `job.updateProgress()`, `job.log()` and `job.updateData()` write to
- * Redis and reach the event bus. The job is parked as a delayed job (30 days) so no worker of the test
+ * result JSON would alter rejects; `jobContext()` names the job. `job.updateProgress()`, `job.log()`
+ * and `job.updateData()` write to Redis and reach the event bus. The job is parked as a delayed job (30 days) so no worker of the test
  * takes it — `job.getState()` in the handler says `'delayed'` — and removed afterwards.
  *
  * @throws ConfigurationError for something that is not a registry of the client's definition, a
@@ -50,7 +50,8 @@ export async function runHandler<Queues extends QueueSet, Queue extends QueueNam
     throw new ConfigurationError(`runHandler(): a job ${registry.queue}/${job.id} already exists; runHandler runs new jobs only. Use another jobId.`);
   }
   try {
-    return (await routeJobs(registry, new Set())(job, undefined, options.signal)) as JobResultOf<Queues, Queue, Name>;
+    // jobContext() tracked as in a worker with hooks: a handler's logger that reads it is tested as it runs.
+    return (await routeJobs(registry, new Set(), { trackContext: true })(job, undefined, options.signal)) as JobResultOf<Queues, Queue, Name>;
   } finally {
     // Not allowed to hide the handler's own error; a job left behind goes with the test client's close().
     await job.remove().catch(() => undefined);
