@@ -17,8 +17,8 @@ import { JobCancelledError, JobTimeoutError } from '../errors';
  */
 export class JobAttempt {
   private controller: AbortController | undefined;
-  private stop: ((error: JobTimeoutError | JobCancelledError) => void) | undefined;
-  private endedBy: JobTimeoutError | JobCancelledError | undefined;
+  private stop: ((failure: Error) => void) | undefined;
+  private failedWith: Error | undefined;
   private outlived: Promise<unknown> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -38,6 +38,11 @@ export class JobAttempt {
     if (!controller.signal.aborted) controller.abort(reason);
   }
 
+  /** What the job failed with when a timeout or cancel ended the attempt; undefined while it runs. */
+  get failure(): Error | undefined {
+    return this.failedWith;
+  }
+
   /** Whether the attempt was ended (timeout, cancel) or its signal aborted (shutdown, `Worker.cancelJob()`). */
   get stopped(): boolean {
     return this.controller?.signal.aborted === true;
@@ -53,7 +58,7 @@ export class JobAttempt {
 
   /** The failure of an attempt stopped before its handler started (while it waited for a slot). */
   notStarted(): Error {
-    if (this.endedBy) return failureOf(this.endedBy);
+    if (this.failedWith) return this.failedWith;
     const reason: unknown = this.controller?.signal.reason;
     return new Error(`Job ${this.queue}/${this.job.id} ("${this.job.name}") was not started: its signal was aborted while it waited for a worker slot (${reason instanceof Error ? reason.message : String(reason)}).`);
   }
@@ -76,7 +81,7 @@ export class JobAttempt {
    * an async function: one promise per attempt, not one per layer.
    */
   run<Result>(timeout: number | undefined, work: () => Promise<Result>): Promise<Result> {
-    if (this.endedBy) return Promise.reject(failureOf(this.endedBy));
+    if (this.failedWith) return Promise.reject(this.failedWith);
     return new Promise<Result>((resolve, reject) => {
       const timer = timeout === undefined ? undefined : setTimeout(() => this.end(new JobTimeoutError(this.queue, this.job.id!, this.job.name, timeout)), timeout);
       let running: Promise<Result> | undefined;
@@ -85,10 +90,10 @@ export class JobAttempt {
         clearTimeout(timer);
         this.stop = undefined;
       };
-      this.stop = (error) => {
+      this.stop = (failure) => {
         settle();
         if (!finished) this.outlived = running;
-        reject(failureOf(error));
+        reject(failure);
       };
       // Once the attempt was ended, the handler's later outcome settles nothing (and is not unhandled).
       running = work();
@@ -110,9 +115,9 @@ export class JobAttempt {
   // Settle first, abort second: the rejection then wins over whatever the handler throws in reaction
   // to the abort, so the job fails with the timeout or cancel error, not an AbortError.
   private end(error: JobTimeoutError | JobCancelledError): void {
-    if (this.endedBy) return;
-    this.endedBy = error;
-    this.stop?.(error);
+    if (this.failedWith) return;
+    this.failedWith = failureOf(error);
+    this.stop?.(this.failedWith);
     this.abort(error);
   }
 }

@@ -120,7 +120,7 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
         }
         return stored;
       };
-      const hooked = hooks ? () => hooks(job, context, execute) : execute;
+      const hooked = hooks ? () => hooks(job, context, execute, attempt) : execute;
       return await runHandler(attempt, job.name, trackContext ? () => runInJobContext(context, hooked) : hooked);
     } finally {
       signal?.removeEventListener('abort', follow!);
