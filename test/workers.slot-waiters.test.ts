@@ -25,7 +25,10 @@ describe('workers: jobs waiting for a slot held by a handler that outlived its a
       ...(shutdownTimeout === undefined ? {} : { shutdownTimeout }),
       handlers: [handlers(limitedQueues, 'work', {
         tick: async () => undefined,
-        hang: async () => undefined,
+        hang: async (job) => {
+          seen.entered.add(job.id!);
+          await gates.pass(job.id!); // no timeout: returns when the test says
+        },
         sleep: async (job) => {
           seen.entered.add(job.id!);
           seen.running++;
@@ -59,6 +62,19 @@ describe('workers: jobs waiting for a slot held by a handler that outlived its a
     gates.openAll();
     await pollUntil(async () => [await state(third.id!), await state(fourth.id!)], (states) => states.every((s) => s === 'completed' || s === 'failed'));
     expect(seen.peak, 'handlers running at once').to.equal(2);
+  });
+
+  it('a slot that a handler returning in time frees goes to the job waiting for one (concurrency 2)', async () => {
+    const { client, gates, seen, state } = await serve(2);
+    const outliving = await client.producer.add('work', 'sleep', { ms: 1 });
+    const inTime = await client.producer.add('work', 'hang', { label: 'in time' });
+    await pollUntil(() => state(outliving.id!), (s) => s === 'failed');
+    const waiting = await client.producer.add('work', 'sleep', { ms: 2 });
+    await pollUntil(() => state(waiting.id!), (s) => s === 'active');
+    gates.open(inTime.id!);
+    await pollUntil(() => state(inTime.id!), (s) => s === 'completed');
+    const entered = await pollUntil(() => seen.entered.has(waiting.id!), Boolean, { timeout: 2000 });
+    expect(entered, 'waiting handler called once the in-time handler returned, while the outliving one runs').to.equal(true);
   });
 
   it('a cancel fails a job waiting for a slot at once, without running its handler', async () => {
