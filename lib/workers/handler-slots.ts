@@ -13,7 +13,9 @@ export interface StoppableAttempt {
 export class HandlerSlots {
   private running = 0;
   private readonly outliving = new Set<Promise<void>>();
-  private changed: { promise: Promise<void>; wake: () => void } | undefined;
+  // Wakers of the jobs waiting for a slot: one per wait, dropped once called, so nothing long-lived
+  // collects a reaction per wait (a Promise.race on a handler that never returns would).
+  private readonly waiting = new Set<() => void>();
 
   constructor(private readonly capacity: () => number) {}
 
@@ -30,40 +32,47 @@ export class HandlerSlots {
   /**
    * Waits until a slot is free and takes it; false when the attempt was stopped first (its handler must
    * not start: a cancelled job fails at once, and a shutdown does not start work it then abandons).
-   * Wakes when an outliving handler returns, when the concurrency changes and when the attempt stops.
+   * Looks again whenever a handler returns, the concurrency changes or the attempt stops.
    */
   async waitFor(attempt: StoppableAttempt): Promise<boolean> {
     for (;;) {
       if (attempt.stopped) return false;
       if (this.takeNow()) return true;
-      this.changed ??= wakeable();
-      await Promise.race([...this.outliving, this.changed.promise, attempt.whenStopped()]);
+      let wake!: () => void;
+      const woken = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      this.waiting.add(wake);
+      await Promise.race([woken, attempt.whenStopped()]);
+      this.waiting.delete(wake);
     }
   }
 
   /** Gives a slot back, or hands it to `outlived`, the handler still running after its attempt ended. */
   release(outlived: Promise<unknown> | undefined): void {
     this.running--;
-    if (!outlived) return;
-    const settled = outlived.then(noop, noop);
-    this.outliving.add(settled);
-    void settled.then(() => this.outliving.delete(settled));
+    if (outlived) {
+      const settled = outlived.then(noop, noop);
+      this.outliving.add(settled);
+      void settled.then(() => {
+        this.outliving.delete(settled);
+        this.wakeAll();
+      });
+    } else if (this.waiting.size > 0) {
+      this.wakeAll();
+    }
   }
 
   /** Tells waiting jobs that the concurrency changed: a raise may let them start. */
   capacityChanged(): void {
-    const changed = this.changed;
-    this.changed = undefined;
-    changed?.wake();
+    this.wakeAll();
   }
-}
 
-function wakeable(): { promise: Promise<void>; wake: () => void } {
-  let wake!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    wake = resolve;
-  });
-  return { promise, wake };
+  // Every waiter looks again; takeNow() lets as many start as there are free slots, in one turn each.
+  private wakeAll(): void {
+    for (const wake of this.waiting) wake();
+    this.waiting.clear();
+  }
 }
 
 function noop(): void {}
