@@ -17,6 +17,7 @@ import { JobCancelledError, JobTimeoutError } from '../errors';
  */
 export class JobAttempt {
   private controller: AbortController | undefined;
+  private ending: AbortController | undefined;
   private stop: ((failure: Error) => void) | undefined;
   private failedWith: Error | undefined;
   private outlived: Promise<unknown> | undefined;
@@ -30,6 +31,14 @@ export class JobAttempt {
   /** The signal the handler and its hooks receive. */
   get signal(): AbortSignal {
     return (this.controller ??= new AbortController()).signal;
+  }
+
+  /**
+   * Aborted only when a timeout or cancel ends the attempt, even after `signal` was aborted by a plain
+   * abort: a sandbox child that ignored that request is killed on this one. Made for sandboxed jobs.
+   */
+  get endSignal(): AbortSignal {
+    return (this.ending ??= new AbortController()).signal;
   }
 
   /** Aborts the signal without ending the attempt (a shutdown past its deadline). */
@@ -118,6 +127,7 @@ export class JobAttempt {
     if (this.failedWith) return;
     this.failedWith = failureOf(error);
     this.stop?.(this.failedWith);
+    this.ending?.abort(error);
     this.abort(error);
   }
 }

@@ -45,8 +45,11 @@ export interface RouteOptions {
   readonly capacity?: () => number;
 }
 
-/** Runs a whole job elsewhere (a sandbox child) and settles with its result or failure. */
-export type DelegatedRun = (job: Job, token: string | undefined, signal: AbortSignal) => Promise<unknown>;
+/**
+ * Runs a whole job elsewhere (a sandbox child) and settles with its result or failure. `signal` asks it
+ * to stop (the handler decides); `ended` says a timeout or cancel failed the job (stop it for sure).
+ */
+export type DelegatedRun = (job: Job, token: string | undefined, signal: AbortSignal, ended: AbortSignal) => Promise<unknown>;
 
 /**
  * Builds the BullMQ processor of one queue: it runs the handler registered for `job.name` and stores
@@ -94,7 +97,7 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
     active.add(job.id!);
     attempts.set(job.id!, attempt);
     try {
-      if (delegate) return await runHandler(attempt, job.name, () => delegate(job, token, attempt.signal));
+      if (delegate) return await runHandler(attempt, job.name, () => delegate(job, token, attempt.signal, attempt.endSignal));
       // Data that does not match the job's schema will not match on a retry either. The handler reads
       // the schema's output (transforms and defaults applied); Redis keeps what the producer sent.
       const schema = Object.hasOwn(schemas, job.name) ? schemas[job.name] : undefined;
