@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createQueueClient } from '../lib/index';
 import { cliPath, NodeChild, runNode } from './support/child-process';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
+import { pollUntil } from './support/poll';
 import { queues } from './support/queues';
 
 const queuesModule = join(__dirname, 'support', 'queues.js');
@@ -48,6 +49,27 @@ describe('cli: queuewire worker', () => {
     const line = await child.waitForLine((seen) => typeof seen === 'object' && seen.event === 'hook-after', 'hook line');
     expect(line).to.deep.equal({ event: 'hook-after', jobId: job.id, contextJobId: job.id });
   });
+
+  for (const flag of [true, false]) {
+    it(`${flag ? 'with' : 'without'} --job-context, a handler's jobContext() ${flag ? 'names its job' : 'is undefined and the worker says why once'}`, async () => {
+      const prefix = uniquePrefix();
+      const client = createQueueClient({ queues, connection: redis().url, prefix });
+      cleanup(() => client.close());
+      const child = new NodeChild(cliPath, [
+        'worker', '--queues', queuesModule, '--handlers', join(__dirname, 'fixtures', 'cli-context-handlers.js'), '--redis', redis().url, '--prefix', prefix,
+        ...(flag ? ['--job-context'] : []),
+      ]);
+      cleanup(() => child.stop());
+      await child.waitForLine((line) => typeof line === 'string' && line.startsWith('queuewire worker'), 'startup line');
+      const job = await client.producer.add('echo', 'value', { value: 1 });
+      const done = await client.producer.addAndWait('echo', 'value', { value: 2 }, { timeout: 5000 });
+      expect(done).to.equal(flag ? String(Number(job.id) + 1) : null);
+      // The warning travels over the child's stderr, which may arrive after the job's completion.
+      const warnings = () => child.stderr.split('jobContext() returned undefined').length - 1;
+      if (!flag) await pollUntil(warnings, (count) => count > 0);
+      expect(warnings()).to.equal(flag ? 0 : 1);
+    });
+  }
 
   it('--help prints the usage and exits 0', async () => {
     const result = await runNode(cliPath, ['--help']);
