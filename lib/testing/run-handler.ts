@@ -5,6 +5,7 @@ import { ConfigurationError } from '../errors';
 import { refuseUnknownOptions } from '../known-options';
 import { isHandlerRegistry, type HandlerRegistry } from '../workers/handlers';
 import { routeJobs } from '../workers/job-router';
+import { isSandboxedHandler } from '../workers/sandboxed';
 
 export interface RunHandlerOptions {
   /** Options of the stored job, as `add` takes them (`jobId`, `attempts`, …); not `delay`, which runHandler sets. */
@@ -30,6 +31,7 @@ const PARKED_FOR_MS = 30 * 24 * 3600 * 1000;
  * takes it — `job.getState()` in the handler says `'delayed'` — and removed afterwards.
  *
  * @throws ConfigurationError for something that is not a registry of the client's definition, a
+ *   `sandboxed()` name, a
  *   `delay` option, or a `jobId` that already exists (its job is left alone)
  */
 export async function runHandler<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>>(
@@ -42,6 +44,10 @@ export async function runHandler<Queues extends QueueSet, Queue extends QueueNam
   if (!isHandlerRegistry(registry)) throw new ConfigurationError('runHandler(): registry must come from handlers(queues, queue, { … }).');
   if (!Object.hasOwn(client.queues.definitions, registry.queue)) {
     throw new ConfigurationError(`runHandler(): handlers for queue "${registry.queue}", which this client's definition does not declare.`);
+  }
+  // It runs handlers in this process, without the child processes a worker group starts for these.
+  if (Object.hasOwn(registry.handlers, name) && isSandboxedHandler((registry.handlers as Record<string, unknown>)[name])) {
+    throw new ConfigurationError(`runHandler(): "${name}" of queue "${registry.queue}" is sandboxed(), and runHandler runs in-process handlers only. Start workers on the test client (startWorkers) and wait for the job with waitFor().`);
   }
   refuseUnknownOptions(options, ['jobOptions', 'signal'], 'runHandler() options');
   if (options.jobOptions?.delay !== undefined) throw new ConfigurationError('runHandler(): jobOptions.delay is not supported: the handler runs now (the job is parked as delayed so no worker takes it).');
