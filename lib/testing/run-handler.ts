@@ -27,12 +27,12 @@ const PARKED_FOR_MS = 30 * 24 * 3600 * 1000;
  * and stored in Redis under the client's prefix. Then it goes through queuewire's router, as in a
  * worker: the schema's output (transforms, defaults) becomes `job.data`, progress is checked, and a
  * result JSON would alter rejects; `jobContext()` names the job. `job.updateProgress()`, `job.log()`
- * and `job.updateData()` write to Redis and reach the event bus. The job is parked as a delayed job (30 days) so no worker of the test
- * takes it — `job.getState()` in the handler says `'delayed'` — and removed afterwards.
+ * and `job.updateData()` write to Redis and reach the event bus. The job is parked as a delayed job
+ * (30 days) so no worker of the test takes it — `job.getState()` in the handler says `'delayed'` — and
+ * removed afterwards.
  *
  * @throws ConfigurationError for something that is not a registry of the client's definition, a
- *   `sandboxed()` name, a
- *   `delay` option, or a `jobId` that already exists (its job is left alone)
+ *   `sandboxed()` name, a `delay` option, or a `jobId` that already exists (its job is left alone)
  */
 export async function runHandler<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>>(
   client: QueueClient<Queues>,
