@@ -29,7 +29,7 @@ export type HookContext<Queues extends QueueSet = QueueSet, Served extends Queue
 
 /**
  * Functions run around every handler of `startWorkers({ hooks })`, inside the job's context
- * (`jobContext()` works in them): the place for structured logs carrying the request id, metrics, or a
+ * (`jobContext()` works in them, unless the group is started with `jobContext: false`): the place for structured logs carrying the request id, metrics, or a
  * check that refuses to run a job. All three are optional and may be async (they are awaited, so keep
  * them quick). With several hooks, `before` runs in the order given and `after` / `error` in reverse, so
  * the first hook wraps all the others, as middleware does; a hook's `after` or `error` runs only when
