@@ -127,8 +127,12 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
       return await runHandler(attempt, job.name, trackContext ? () => runInJobContext(context, hooked) : hooked);
     } finally {
       signal?.removeEventListener('abort', follow!);
-      active.delete(job.id!);
-      attempts.delete(job.id!);
+      // A job that came back through stalled recovery may be run again here before this run ends: the
+      // entries are then the later run's.
+      if (attempts.get(job.id!) === attempt) {
+        active.delete(job.id!);
+        attempts.delete(job.id!);
+      }
       onEnded?.(job.id!);
     }
   };
