@@ -95,10 +95,16 @@ async function importModule(path: string): Promise<Record<string, unknown>> {
   return (await import(pathToFileURL(resolve(path)).href)) as Record<string, unknown>;
 }
 
+// A wrong path is a usage error, not a crash: said before import() answers with a stack trace.
+async function importModuleFile(path: string, flag: string, what: string): Promise<Record<string, unknown>> {
+  const found = statSync(resolve(path), { throwIfNoEntry: false });
+  if (!found) throw new ConfigurationError(`${flag} ${path}: no such file.`);
+  if (found.isDirectory()) throw new ConfigurationError(`${flag} ${path}: a directory; give the file of ${what}.`);
+  return importModule(path);
+}
+
 async function loadQueues(path: string): Promise<QueueSet> {
-  // A wrong path is a usage error, not a crash: say so before import() answers with a stack trace.
-  if (!statSync(resolve(path), { throwIfNoEntry: false })) throw new ConfigurationError(`--queues ${path}: no such file.`);
-  const module = await importModule(path);
+  const module = await importModuleFile(path, '--queues', 'the module');
   const candidates = [module.queues, module.default, (module.default as Record<string, unknown> | undefined)?.queues];
   const queues = candidates.find((value): value is QueueSet => typeof (value as QueueSet | undefined)?.definitions === 'object');
   if (!queues) throw new ConfigurationError(`${path} exports no defineQueues() result; export it as "queues" or as default.`);
@@ -107,8 +113,7 @@ async function loadQueues(path: string): Promise<QueueSet> {
 
 // The hooks' shape is checked by startWorkers(), with its own messages; here only where they are.
 async function loadHooks(path: string): Promise<HandlerHooks<QueueSet>> {
-  if (!statSync(resolve(path), { throwIfNoEntry: false })) throw new ConfigurationError(`--hooks ${path}: no such file.`);
-  const module = await importModule(path);
+  const module = await importModuleFile(path, '--hooks', 'the hooks module');
   // A compiled TypeScript module's exports arrive under `default` when imported from CommonJS.
   const inner = (module.default ?? {}) as Record<string, unknown>;
   const hooks = module.hooks ?? inner.hooks ?? inner.default ?? module.default;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createQueueClient } from '../lib/index';
 import { cliPath, NodeChild, runNode } from './support/child-process';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
+import { pollUntil } from './support/poll';
 import { queues } from './support/queues';
 
 const queuesModule = join(__dirname, 'support', 'queues.js');
@@ -49,6 +50,27 @@ describe('cli: queuewire worker', () => {
     expect(line).to.deep.equal({ event: 'hook-after', jobId: job.id, contextJobId: job.id });
   });
 
+  for (const flag of [true, false]) {
+    it(`${flag ? 'with' : 'without'} --job-context, a handler's jobContext() ${flag ? 'names its job' : 'is undefined and the worker says why once'}`, async () => {
+      const prefix = uniquePrefix();
+      const client = createQueueClient({ queues, connection: redis().url, prefix });
+      cleanup(() => client.close());
+      const child = new NodeChild(cliPath, [
+        'worker', '--queues', queuesModule, '--handlers', join(__dirname, 'fixtures', 'cli-context-handlers.js'), '--redis', redis().url, '--prefix', prefix,
+        ...(flag ? ['--job-context'] : []),
+      ]);
+      cleanup(() => child.stop());
+      await child.waitForLine((line) => typeof line === 'string' && line.startsWith('queuewire worker'), 'startup line');
+      const job = await client.producer.add('echo', 'value', { value: 1 });
+      const done = await client.producer.addAndWait('echo', 'value', { value: 2 }, { timeout: 5000 });
+      expect(done).to.equal(flag ? String(Number(job.id) + 1) : null);
+      // The warning travels over the child's stderr, which may arrive after the job's completion.
+      const warnings = () => child.stderr.split('jobContext() returned undefined').length - 1;
+      if (!flag) await pollUntil(warnings, (count) => count > 0);
+      expect(warnings()).to.equal(flag ? 0 : 1);
+    });
+  }
+
   it('--help prints the usage and exits 0', async () => {
     const result = await runNode(cliPath, ['--help']);
     expect(result.code).to.equal(0);
@@ -70,6 +92,8 @@ describe('cli: queuewire worker', () => {
     { what: 'a --concurrency for an unknown queue', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--concurrency', 'sms=2', '--redis', 'redis://127.0.0.1:1'], message: 'queuewire: concurrency names queue "sms", which the definition does not declare.', usage: false },
     { what: 'a --shutdown-timeout that is not a number', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--shutdown-timeout', 'abc'], message: 'queuewire: --shutdown-timeout abc: use a whole number of milliseconds.', usage: false },
     { what: 'a --hooks file that does not exist', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--hooks', 'no/such/hooks.js'], message: 'queuewire: --hooks no/such/hooks.js: no such file.', usage: false },
+    { what: 'a --hooks path that is a directory', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--hooks', handlersDir], message: `queuewire: --hooks ${handlersDir}: a directory; give the file of the hooks module.`, usage: false },
+    { what: 'a --queues path that is a directory', args: ['worker', '--queues', handlersDir, '--handlers', handlersDir], message: `queuewire: --queues ${handlersDir}: a directory; give the file of the module.`, usage: false },
     { what: 'a --hooks module of malformed hooks', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--hooks', queuesModule, '--redis', 'redis://127.0.0.1:1'], message: 'queuewire: startWorkers(): hooks: unknown option "queues". Known options: before, after, error.', usage: false },
     { what: 'a --redis that is not a URL', args: ['worker', '--queues', queuesModule, '--handlers', handlersDir, '--redis', 'localhost:6379'], message: 'queuewire: connection "localhost:6379" is not a Redis URL', usage: false },
   ];

@@ -210,6 +210,26 @@ describe('workers: sandboxed handlers', function () {
     expect([timedPid, cancelledPid, process.pid]).to.not.include(after.pid);
     expect(await pollUntil(activeCount(client as unknown as QueueClient<SandboxQueues>), (n) => n === 0)).to.equal(0);
   });
+
+  // Found in review of fbcf113: the pool kills a child when the job's signal aborts with a timeout or
+  // cancel error, but a signal aborts once. After Worker.cancelJob() (which only asks the child to stop)
+  // a later timeout fails the job, and the child that ignored the request runs on for ever, holding its
+  // worker slot (C36).
+  it('a timeout after Worker.cancelJob() still kills the child of a sandboxed job that ignored both', async () => {
+    const timedQueues = defineQueues({ work: { jobs: sandboxQueues.definitions.work.jobs, defaults: { attempts: 1 }, timeouts: { hang: 600 } } });
+    const client = createQueueClient({ queues: timedQueues, connection: redis().url, prefix: uniquePrefix(), logger: recordingLogger() });
+    cleanup(() => client.close());
+    const group = await startWorkers<typeof timedQueues>({ client, handleSignals: false, handlers: [handlers(timedQueues, 'work', { ...inProcess, hang: sandboxed(workHandlers) })] });
+    cleanup(() => group.close());
+    await client.events.ready();
+    const started = nextEvent(client.events, 'work:progress');
+    const failed = nextEvent(client.events, 'work:failed', ({ jobId }) => jobId === 'asked-then-timed-out');
+    await client.producer.add('work', 'hang', {}, { jobId: 'asked-then-timed-out' });
+    const pid = ((await started).data as { pid: number }).pid;
+    expect(group.workers.get('work')!.cancelJob('asked-then-timed-out', 'please stop')).to.equal(true);
+    expect((await failed).failedReason).to.match(/timed out after 600 ms/);
+    expect(await pollUntil(() => !isAlive(pid), Boolean, { timeout: 2000 }), `child ${pid} gone`).to.equal(true);
+  });
 });
 
 function isAlive(pid: number): boolean {

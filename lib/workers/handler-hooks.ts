@@ -29,7 +29,7 @@ export type HookContext<Queues extends QueueSet = QueueSet, Served extends Queue
 
 /**
  * Functions run around every handler of `startWorkers({ hooks })`, inside the job's context
- * (`jobContext()` works in them): the place for structured logs carrying the request id, metrics, or a
+ * (`jobContext()` works in them, unless the group is started with `jobContext: false`): the place for structured logs carrying the request id, metrics, or a
  * check that refuses to run a job. All three are optional and may be async (they are awaited, so keep
  * them quick). With several hooks, `before` runs in the order given and `after` / `error` in reverse, so
  * the first hook wraps all the others, as middleware does; a hook's `after` or `error` runs only when
@@ -55,7 +55,8 @@ export interface HandlerHooks<Queues extends QueueSet = QueueSet, Served extends
    * Runs when the attempt fails: a `before` hook or the handler threw, or the result cannot be stored.
    * It sees the error the job fails with and cannot swallow or replace it (its return value is ignored);
    * what it throws is logged and the job still fails with the original error. Whether the job is retried
-   * is BullMQ's decision as usual (`context.attemptsMade`, `job.opts.attempts`).
+   * is BullMQ's decision as usual (`context.attemptsMade`, `job.opts.attempts`). After a timeout or
+   * cancel it runs, with that error, once the hook or handler then running returns (no `after` then).
    */
   readonly error?: (job: HookedJob<Queues, Served>, error: Error, context: HookContext<Queues, Served>) => void | Promise<void>;
 }
@@ -67,8 +68,16 @@ interface CheckedHooks {
   readonly error?: AnyHook;
 }
 
-/** Runs a job's handler (`execute`) between its hooks; built once per worker group. */
-export type HookRunner = (job: Job, context: JobContext, execute: () => Promise<unknown>) => Promise<unknown>;
+/**
+ * Runs a job's handler (`execute`) between its hooks; built once per worker group. `attempt.failure` is
+ * set once a timeout or cancel ended the attempt: the job has failed with it, whatever still runs.
+ */
+export type HookRunner = (job: Job, context: JobContext, execute: () => Promise<unknown>, attempt: EndableAttempt) => Promise<unknown>;
+
+/** What hooks need of the attempt they run in. */
+export interface EndableAttempt {
+  readonly failure: Error | undefined;
+}
 
 const HOOK_KEYS = ['before', 'after', 'error'] as const;
 
@@ -108,22 +117,28 @@ function runnerOf(hooks: readonly CheckedHooks[], logger: Logger): HookRunner {
       logger.error(`[queuewire] an "${stage}" hook threw for job ${context.queue}/${context.jobId} ("${job.name}"): ${thrown instanceof Error ? thrown.message : String(thrown)}; ${outcome}.`);
     }
   };
-  return async (job, context, execute) => {
+  return async (job, context, execute, attempt) => {
     // Hooks entered so far: their `before` finished (or they have none), so their after/error are owed.
     let entered = 0;
     let result: unknown;
     try {
       for (; entered < hooks.length; entered += 1) {
+        throwIfEnded(attempt);
         const before = hooks[entered]!.before;
         if (before) await callBefore(before, job, context);
       }
+      throwIfEnded(attempt);
       result = await execute();
+      // A result the attempt no longer waits for (its timeout passed, it was cancelled) is never stored.
+      throwIfEnded(attempt);
     } catch (error) {
+      // Once the attempt ended, the job failed with that, not with what its handler threw in reaction.
+      const failure = attempt.failure ?? error;
       for (let index = entered - 1; index >= 0; index -= 1) {
         const onError = hooks[index]!.error;
-        if (onError) await observe('error', job, context, () => onError(job, error, context));
+        if (onError) await observe('error', job, context, () => onError(job, failure, context));
       }
-      throw error;
+      throw failure;
     }
     for (let index = hooks.length - 1; index >= 0; index -= 1) {
       const after = hooks[index]!.after;
@@ -131,6 +146,11 @@ function runnerOf(hooks: readonly CheckedHooks[], logger: Logger): HookRunner {
     }
     return result;
   };
+}
+
+// A cancel or timeout during a `before` hook: the next hook and the handler must not start.
+function throwIfEnded(attempt: EndableAttempt): void {
+  if (attempt.failure) throw attempt.failure;
 }
 
 // A `before` hook's failure is the job's failure, so it must be an Error BullMQ can store.

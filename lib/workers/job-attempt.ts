@@ -17,9 +17,11 @@ import { JobCancelledError, JobTimeoutError } from '../errors';
  */
 export class JobAttempt {
   private controller: AbortController | undefined;
-  private stop: ((error: JobTimeoutError | JobCancelledError) => void) | undefined;
-  private endedBy: JobTimeoutError | JobCancelledError | undefined;
+  private ending: AbortController | undefined;
+  private stop: ((failure: Error) => void) | undefined;
+  private failedWith: Error | undefined;
   private outlived: Promise<unknown> | undefined;
+  private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly queue: string,
@@ -31,10 +33,43 @@ export class JobAttempt {
     return (this.controller ??= new AbortController()).signal;
   }
 
+  /**
+   * Aborted only when a timeout or cancel ends the attempt, even after `signal` was aborted by a plain
+   * abort: a sandbox child that ignored that request is killed on this one. Made for sandboxed jobs.
+   */
+  get endSignal(): AbortSignal {
+    return (this.ending ??= new AbortController()).signal;
+  }
+
   /** Aborts the signal without ending the attempt (a shutdown past its deadline). */
   abort(reason: unknown): void {
     const controller = (this.controller ??= new AbortController());
     if (!controller.signal.aborted) controller.abort(reason);
+  }
+
+  /** What the job failed with when a timeout or cancel ended the attempt; undefined while it runs. */
+  get failure(): Error | undefined {
+    return this.failedWith;
+  }
+
+  /** Whether the attempt was ended (timeout, cancel) or its signal aborted (shutdown, `Worker.cancelJob()`). */
+  get stopped(): boolean {
+    return this.controller?.signal.aborted === true;
+  }
+
+  /** Resolves once `stopped`: made only for a job that waits for a worker slot. */
+  whenStopped(): Promise<void> {
+    return (this.stopping ??= new Promise((resolve) => {
+      if (this.signal.aborted) resolve();
+      else this.signal.addEventListener('abort', () => resolve(), { once: true });
+    }));
+  }
+
+  /** The failure of an attempt stopped before its handler started (while it waited for a slot). */
+  notStarted(): Error {
+    if (this.failedWith) return this.failedWith;
+    const reason: unknown = this.controller?.signal.reason;
+    return new Error(`Job ${this.queue}/${this.job.id} ("${this.job.name}") was not started: its signal was aborted while it waited for a worker slot (${reason instanceof Error ? reason.message : String(reason)}).`);
   }
 
   /**
@@ -55,7 +90,7 @@ export class JobAttempt {
    * an async function: one promise per attempt, not one per layer.
    */
   run<Result>(timeout: number | undefined, work: () => Promise<Result>): Promise<Result> {
-    if (this.endedBy) return Promise.reject(failureOf(this.endedBy));
+    if (this.failedWith) return Promise.reject(this.failedWith);
     return new Promise<Result>((resolve, reject) => {
       const timer = timeout === undefined ? undefined : setTimeout(() => this.end(new JobTimeoutError(this.queue, this.job.id!, this.job.name, timeout)), timeout);
       let running: Promise<Result> | undefined;
@@ -64,10 +99,10 @@ export class JobAttempt {
         clearTimeout(timer);
         this.stop = undefined;
       };
-      this.stop = (error) => {
+      this.stop = (failure) => {
         settle();
         if (!finished) this.outlived = running;
-        reject(failureOf(error));
+        reject(failure);
       };
       // Once the attempt was ended, the handler's later outcome settles nothing (and is not unhandled).
       running = work();
@@ -89,9 +124,10 @@ export class JobAttempt {
   // Settle first, abort second: the rejection then wins over whatever the handler throws in reaction
   // to the abort, so the job fails with the timeout or cancel error, not an AbortError.
   private end(error: JobTimeoutError | JobCancelledError): void {
-    if (this.endedBy) return;
-    this.endedBy = error;
-    this.stop?.(error);
+    if (this.failedWith) return;
+    this.failedWith = failureOf(error);
+    this.stop?.(this.failedWith);
+    this.ending?.abort(error);
     this.abort(error);
   }
 }

@@ -54,7 +54,7 @@ export function jobContext(): JobContext | undefined {
     for (const group of holder[UNTRACKED]) {
       if (group.warned) continue;
       group.warned = true;
-      group.warn('[queuewire] jobContext() returned undefined while this worker group runs its jobs without contexts. If it was called for one of its jobs, start the group with jobContext: true (or give it hooks); outside a job, undefined is right. Said once per group.');
+      group.warn('[queuewire] jobContext() returned undefined while this worker group runs its jobs without contexts. If it was called for one of its jobs, start the group with jobContext: true (the default only for a group with hooks); outside a job, undefined is right. Said once per group.');
     }
   }
   return context;

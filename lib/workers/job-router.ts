@@ -4,6 +4,7 @@ import { assertPlainJson } from '../definition/plain-json';
 import { validateJobData } from '../definition/validation';
 import type { StandardSchemaV1 } from '../definition/standard-schema';
 import { JobAttempt } from './job-attempt';
+import { HandlerSlots } from './handler-slots';
 import { contextOf, runInJobContext } from './job-context';
 import type { HookRunner } from './handler-hooks';
 import { asJobError } from './thrown-error';
@@ -18,6 +19,8 @@ export interface JobRoute {
   abort(jobId: string, reason: string | undefined): boolean;
   /** Aborts the signal of every job it runs, without failing them (a shutdown past its deadline). */
   abortAll(reason: string | undefined): void;
+  /** Says the worker's concurrency changed, so jobs waiting for a slot look again. */
+  capacityChanged(): void;
 }
 
 /** What a router needs of a registry (or of a sandboxed module's handlers). */
@@ -42,8 +45,11 @@ export interface RouteOptions {
   readonly capacity?: () => number;
 }
 
-/** Runs a whole job elsewhere (a sandbox child) and settles with its result or failure. */
-export type DelegatedRun = (job: Job, token: string | undefined, signal: AbortSignal) => Promise<unknown>;
+/**
+ * Runs a whole job elsewhere (a sandbox child) and settles with its result or failure. `signal` asks it
+ * to stop (the handler decides); `ended` says a timeout or cancel failed the job (stop it for sure).
+ */
+export type DelegatedRun = (job: Job, token: string | undefined, signal: AbortSignal, ended: AbortSignal) => Promise<unknown>;
 
 /**
  * Builds the BullMQ processor of one queue: it runs the handler registered for `job.name` and stores
@@ -65,27 +71,15 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
   // Every job taken and not yet settled, from before its data is validated, so a cancel finds it.
   const attempts = new Map<string, JobAttempt>();
   const timeoutOf = (name: string): number | undefined => (Object.hasOwn(timeouts, name) ? timeouts[name] : undefined);
-  // A timeout or cancel ends an attempt at once, and BullMQ then hands this worker its next job; but a
-  // handler that ignores its signal is still running. It keeps its slot: the next handler waits for it,
-  // so no more handlers run at once than the concurrency allows (C36).
-  let handling = 0;
-  const outliving = new Set<Promise<void>>();
-  const slotFree = async (): Promise<void> => {
-    while (outliving.size > 0 && handling + outliving.size >= capacity()) await Promise.race(outliving);
-  };
+  // A timeout or cancel ends an attempt at once, and BullMQ then hands this worker its next job; a
+  // handler that ignores its signal keeps its slot, and the next handler waits for one (C36).
+  const slots = new HandlerSlots(capacity);
   const runHandler = async <Result>(attempt: JobAttempt, name: string, work: () => Promise<Result>): Promise<Result> => {
-    if (outliving.size > 0) await slotFree();
-    handling++;
+    if (!slots.takeNow() && !(await slots.waitFor(attempt))) throw attempt.notStarted();
     try {
       return await attempt.run(timeoutOf(name), work);
     } finally {
-      handling--;
-      const still = attempt.outliving;
-      if (still) {
-        const settled = still.then(noop, noop);
-        outliving.add(settled);
-        void settled.then(() => outliving.delete(settled));
-      }
+      slots.release(attempt.outliving);
     }
   };
   const route = async (job: Job, token?: string, signal?: AbortSignal): Promise<unknown> => {
@@ -103,7 +97,7 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
     active.add(job.id!);
     attempts.set(job.id!, attempt);
     try {
-      if (delegate) return await runHandler(attempt, job.name, () => delegate(job, token, attempt.signal));
+      if (delegate) return await runHandler(attempt, job.name, () => delegate(job, token, attempt.signal, attempt.endSignal));
       // Data that does not match the job's schema will not match on a retry either. The handler reads
       // the schema's output (transforms and defaults applied); Redis keeps what the producer sent.
       const schema = Object.hasOwn(schemas, job.name) ? schemas[job.name] : undefined;
@@ -129,12 +123,16 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
         }
         return stored;
       };
-      const hooked = hooks ? () => hooks(job, context, execute) : execute;
+      const hooked = hooks ? () => hooks(job, context, execute, attempt) : execute;
       return await runHandler(attempt, job.name, trackContext ? () => runInJobContext(context, hooked) : hooked);
     } finally {
       signal?.removeEventListener('abort', follow!);
-      active.delete(job.id!);
-      attempts.delete(job.id!);
+      // A job that came back through stalled recovery may be run again here before this run ends: the
+      // entries are then the later run's.
+      if (attempts.get(job.id!) === attempt) {
+        active.delete(job.id!);
+        attempts.delete(job.id!);
+      }
       onEnded?.(job.id!);
     }
   };
@@ -151,10 +149,8 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
   const abortAll = (reason: string | undefined): void => {
     for (const attempt of attempts.values()) attempt.abort(reason);
   };
-  return Object.assign(route, { cancel, abort, abortAll });
+  return Object.assign(route, { cancel, abort, abortAll, capacityChanged: () => slots.capacityChanged() });
 }
-
-function noop(): void {}
 
 async function validInWorker(schema: StandardSchemaV1, job: Job, queue: string): Promise<unknown> {
   try {

@@ -1,6 +1,6 @@
 import { join, dirname } from 'node:path';
 import { ChildCommand, ChildPool, ParentCommand, UnrecoverableError, type Child, type Job } from 'bullmq';
-import { JobCancelledError, JobTimeoutError, SandboxedHandlerError } from '../errors';
+import { SandboxedHandlerError } from '../errors';
 import type { DelegatedRun } from './job-router';
 import { SANDBOX_ENV } from './sandbox-env';
 
@@ -41,10 +41,10 @@ export class SandboxPool {
   }
 
   /** Runs one job in a child; resolves with its result, rejects with why it failed. */
-  readonly run: DelegatedRun = async (job, token, signal) => {
+  readonly run: DelegatedRun = async (job, token, signal, ended) => {
     const child = await this.retain(job);
     try {
-      return await this.runIn(child, job, token, signal);
+      return await this.runIn(child, job, token, signal, ended);
     } finally {
       // A child that died is already out of the pool; a live one is reused for the next job.
       if (!child.hasProcessExited()) this.pool.release(child);
@@ -77,7 +77,7 @@ export class SandboxPool {
     return child;
   }
 
-  private runIn(child: Child, job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
+  private runIn(child: Child, job: Job, token: string | undefined, signal: AbortSignal, ended: AbortSignal): Promise<unknown> {
     return new Promise((resolve, reject) => {
       // Settles once, and detaches on either outcome so a reused child's next job is not answered by
       // this job's listeners.
@@ -87,7 +87,8 @@ export class SandboxPool {
         settled = true;
         child.off('exit', onExit);
         child.off('message', onMessage);
-        signal?.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onAbort);
+        ended.removeEventListener('abort', onEnd);
         settle();
       };
       // In the order sent: a progress update is written before the completion that follows it.
@@ -107,20 +108,22 @@ export class SandboxPool {
         // Messages the child sent before it ended count first: a result it sent just before exiting stands.
         void answered.then(() => finish(() => reject(error)));
       };
+      // A timeout or cancel has already failed the job; a handler that ignores its signal would keep the
+      // child busy for ever, so the child goes (the next job forks a fresh one), even when an earlier
+      // plain abort already asked it to stop. Plain aborts (Worker.cancelJob(), a shutdown past its
+      // deadline) leave the ending to the handler, as in-process.
+      const onEnd = (): void => void this.pool.kill(child, 'SIGKILL').catch(() => undefined);
       const onAbort = (): void => {
-        // A timeout or cancel has already failed the job; a handler that ignores its signal would keep
-        // the child busy for ever, so the child goes (the next job forks a fresh one). Other aborts
-        // (BullMQ's own cancel) leave the ending to the handler, as in-process.
-        const reason: unknown = signal!.reason;
-        if (reason instanceof JobTimeoutError || reason instanceof JobCancelledError) void this.pool.kill(child, 'SIGKILL').catch(() => undefined);
-        else child.send({ cmd: ChildCommand.Cancel, value: reason }).catch(() => undefined);
+        if (!ended.aborted) child.send({ cmd: ChildCommand.Cancel, value: signal.reason }).catch(() => undefined);
       };
       child.on('exit', onExit);
       child.on('message', onMessage);
       // A child that died before it got the job reports through 'exit'.
       child.send({ cmd: ChildCommand.Start, job: job.asJSONSandbox(), token }).catch(() => undefined);
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
+      if (ended.aborted) onEnd();
+      else ended.addEventListener('abort', onEnd, { once: true });
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -336,6 +336,7 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
       const checked = wholeNumber(value, `setConcurrency("${queue}")`, 1);
       if (checked === undefined) throw new ConfigurationError(`setConcurrency("${queue}") needs a whole number >= 1.`);
       changeConcurrency(worker, checked);
+      routes.get(queue)!.capacityChanged();
       limits.get(queue)!.concurrency = checked;
     };
 
