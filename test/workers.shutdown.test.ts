@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createQueueClient, handlers, startWorkers, type QueueClient, type WorkerGroup } from '../lib/index';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
+import { pollUntil } from './support/poll';
 import { queues } from './support/queues';
 
 /** A promise the test settles by hand. */
@@ -15,7 +16,7 @@ describe('workers: graceful shutdown', () => {
   const cleanup = useCleanup();
 
   /** Workers for `echo` whose `slow` handler reports when it starts and runs until `release` opens (or it is aborted). */
-  async function start(shutdownTimeout: number) {
+  async function start(shutdownTimeout: number, recovery: { lockDuration?: number; stalledInterval?: number } = {}) {
     const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix(), logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
     cleanup(() => client.close());
     const started = gate<AbortSignal | undefined>();
@@ -25,6 +26,7 @@ describe('workers: graceful shutdown', () => {
       client,
       handleSignals: false,
       shutdownTimeout,
+      ...recovery,
       handlers: [handlers(queues, 'echo', {
         value: async (job) => job.data.value,
         fail: async (job) => {
@@ -88,8 +90,10 @@ describe('workers: graceful shutdown', () => {
     expect(signal?.reason).to.equal('no longer needed');
   });
 
-  it('C12: with a short shutdownTimeout, a job still running at the deadline is abandoned: named, aborted, left to stalled recovery', async () => {
-    const { client, group, started, returned, workerClosed } = await start(100);
+  it('C12: with a short shutdownTimeout, a job still running at the deadline is abandoned (named, aborted, left to stalled recovery), and another worker runs it', async () => {
+    // A short lock and check, so the abandoned job comes back within the test (the defaults are 30 s;
+    // the check's interval is shared through Redis by every worker of the queue, this one's included).
+    const { client, group, started, returned, workerClosed } = await start(100, { lockDuration: 1000, stalledInterval: 300 });
     const job = await client.producer.add('echo', 'slow', { ms: 0 });
     const signal = await started;
 
@@ -101,5 +105,22 @@ describe('workers: graceful shutdown', () => {
     // Its result is not written by a closed worker: the job stays active until the stalled check
     // hands it to another worker, instead of failing for good because of a deploy.
     expect(await state(client, job.id!)).to.equal('active');
+
+    // The next deploy's worker: its stalled check finds the expired lock and runs the job to the end.
+    const next = await startWorkers({
+      client,
+      handleSignals: false,
+      stalledInterval: 300,
+      handlers: [handlers(queues, 'echo', {
+        value: async (ran) => ran.data.value,
+        fail: async (ran) => {
+          throw new Error(ran.data.message);
+        },
+        slow: async (ran) => ({ slept: ran.data.ms }),
+      })],
+    });
+    cleanup(() => next.close());
+    expect(await pollUntil(() => state(client, job.id!), (now) => now === 'completed', { timeout: 8000 })).to.equal('completed');
+    expect((await client.queue('echo').getJob(job.id!))?.returnvalue).to.deep.equal({ slept: 0 });
   });
 });
