@@ -38,7 +38,7 @@ async function clientList(server: RedisServer): Promise<ListedClient[]> {
 
 const isBlocked = (entry: ListedClient): boolean => BLOCKING.test(entry.cmd) || entry.flags.includes('b');
 
-describe('C42: roles — one app runs as web, worker or both', () => {
+describe('roles: one app runs as web, worker or both', () => {
   const redis = useRedisServer();
   const cleanup = useCleanup();
 
@@ -112,7 +112,7 @@ describe('C42: roles — one app runs as web, worker or both', () => {
   });
 
   describe('connections of a web process', () => {
-    it('C42: a QUEUEWIRE_ROLE=web process that added jobs through its routes holds one Redis connection, the producer, and none is blocked', async () => {
+    it('a QUEUEWIRE_ROLE=web process that added jobs through its routes holds one Redis connection, the producer, and none is blocked', async () => {
       const prefix = uniquePrefix();
       const previous = process.env[ROLE_ENV];
       process.env[ROLE_ENV] = 'web'; // the child inherits the environment at spawn
