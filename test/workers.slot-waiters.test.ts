@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { createQueueClient, handlers, startWorkers, type QueueClient, type WorkerGroup } from '../lib/index';
+import { createQueueClient, handlers, startWorkers, type Logger, type QueueClient, type WorkerGroup } from '../lib/index';
 import { Gates } from './contract/gates';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
 import { pollUntil } from './support/poll';
+import { recordingLogger } from './support/recording-logger';
 import { limitedQueues, type LimitedQueues } from './support/limited-queues';
 
 // Found in review of c08514b (C36): a job whose handler waits for a slot held by a handler that
@@ -13,8 +14,8 @@ describe('workers: jobs waiting for a slot held by a handler that outlived its a
   const redis = useRedisServer();
   const cleanup = useCleanup();
 
-  async function serve(concurrency: number, shutdownTimeout?: number) {
-    const client: QueueClient<LimitedQueues> = createQueueClient({ queues: limitedQueues, connection: redis().url, prefix: uniquePrefix() });
+  async function serve(concurrency: number, shutdownTimeout?: number, logger?: Logger) {
+    const client: QueueClient<LimitedQueues> = createQueueClient({ queues: limitedQueues, connection: redis().url, prefix: uniquePrefix(), ...(logger ? { logger } : {}) });
     cleanup(() => client.close());
     const gates = new Gates();
     const seen = { running: 0, peak: 0, entered: new Set<string>(), returned: new Set<string>() };
@@ -117,5 +118,15 @@ describe('workers: jobs waiting for a slot held by a handler that outlived its a
     // Whatever the freed slot would start happens within the same turn of the event loop.
     await new Promise((resolve) => setImmediate(resolve));
     expect([...seen.entered], 'handlers called (the second after its group closed?)').to.deep.equal([first.id]);
+  });
+
+  it('a close while a handler still runs after its timeout is not clean, and says so', async () => {
+    const logger = recordingLogger();
+    const { client, group, gates, state } = await serve(1, undefined, logger);
+    const slow = await client.producer.add('work', 'sleep', { ms: 1 });
+    await pollUntil(() => state(slow.id!), (now) => now === 'failed');
+    expect(await group.close()).to.deep.equal({ abandoned: [], clean: false });
+    expect(logger.lines.filter(({ level, message }) => level === 'warn' && message.includes('1 handler(s) still running after a timeout or cancel'))).to.have.length(1);
+    gates.open(slow.id!);
   });
 });

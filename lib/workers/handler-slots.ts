@@ -63,6 +63,11 @@ export class HandlerSlots {
     }
   }
 
+  /** Handlers still running after their attempt ended (a timeout or cancel they ignored). */
+  get outlivingCount(): number {
+    return this.outliving.size;
+  }
+
   /** Tells waiting jobs that the concurrency changed: a raise may let them start. */
   capacityChanged(): void {
     this.wakeAll();

@@ -21,6 +21,8 @@ export interface JobRoute {
   abortAll(reason: string | undefined): void;
   /** Says the worker's concurrency changed, so jobs waiting for a slot look again. */
   capacityChanged(): void;
+  /** How many handlers still run after a timeout or cancel ended their attempt (they ignored it). */
+  outliving(): number;
 }
 
 /** What a router needs of a registry (or of a sandboxed module's handlers). */
@@ -149,7 +151,7 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
   const abortAll = (reason: string | undefined): void => {
     for (const attempt of attempts.values()) attempt.abort(reason);
   };
-  return Object.assign(route, { cancel, abort, abortAll, capacityChanged: () => slots.capacityChanged() });
+  return Object.assign(route, { cancel, abort, abortAll, capacityChanged: () => slots.capacityChanged(), outliving: () => slots.outlivingCount });
 }
 
 async function validInWorker(schema: StandardSchemaV1, job: Job, queue: string): Promise<unknown> {

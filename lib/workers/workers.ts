@@ -94,9 +94,10 @@ export interface ShutdownReport {
    */
   readonly abandoned: readonly string[];
   /**
-   * True when every active job finished and was stored before the deadline, and Redis still answered
-   * at the end. False after the deadline or when Redis was unreachable (nothing could be confirmed):
-   * exit non-zero so a supervisor notices. (The signal handler exits 1 then.)
+   * True when every active job finished and was stored before the deadline, no handler still runs
+   * after a timeout or cancel ended its job, and Redis still answered at the end. False after the
+   * deadline, with such a handler, or when Redis was unreachable (nothing could be confirmed): exit
+   * non-zero so a supervisor notices. (The signal handler exits 1 then.)
    */
   readonly clean: boolean;
 }
@@ -290,6 +291,11 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
         for (const worker of workers.values()) worker.cancelAllJobs(`Worker shutdown deadline of ${shutdownTimeout} ms passed; the job returns through stalled recovery.`);
         await Promise.race([graceful, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
       }
+      // Their jobs have failed already, but their work goes on in this process: not a clean stop.
+      const outliving = [...routes.values()].reduce((sum, route) => sum + route.outliving(), 0);
+      if (outliving > 0) {
+        client.logger.warn(`[queuewire] shutdown: ${outliving} handler(s) still running after a timeout or cancel ended their job (they ignore their signal); their work is cut off when the process exits.`);
+      }
       // After the deadline a sandboxed job's child is killed like an in-process handler's signal is aborted.
       await Promise.all(sandboxPools.map((pool) => pool.close(outcome === 'deadline')));
       removeSignalHandlers();
@@ -297,7 +303,7 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
       client.localWorkerGroups.delete(close);
       await cancels.close();
       await client.connections.release(connection);
-      return { abandoned, clean: outcome === 'finished' && reachable };
+      return { abandoned, clean: outcome === 'finished' && reachable && outliving === 0 };
     }
 
     const onSignal = (signal: NodeJS.Signals): void => {
