@@ -97,6 +97,7 @@ export class AdminRoutes<RequestType> {
   /** @throws ConfigurationError without `authorize`, or with a malformed `basePath`, `showData` or an unknown option */
   constructor(client: QueueClient<any>, options: AdminRoutesOptions<RequestType>) {
     if (!client || typeof client.admin !== 'object') throw new ConfigurationError('Admin routes need the queue client from createQueueClient().');
+    assertRoleAllows(client, 'web', 'adminRoutes()');
     if (typeof options !== 'object' || options === null) throw new ConfigurationError('Admin routes need options with authorize(request, action) => boolean.');
     refuseUnknownOptions(options, OPTIONS, 'adminRoutes()');
     this.access = new AdminAccess<RequestType>(options.authorize, client.logger);
@@ -221,7 +222,6 @@ export class AdminRoutes<RequestType> {
 
 /** Builds the framework-neutral admin routes; adapters call this. See `AdminRoutes`. */
 export function createAdminRoutes<RequestType>(client: QueueClient<any>, options: AdminRoutesOptions<RequestType>): AdminRoutes<RequestType> {
-  assertRoleAllows(client, 'web', 'adminRoutes()');
   return new AdminRoutes(client, options);
 }
 
