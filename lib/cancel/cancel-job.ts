@@ -39,7 +39,8 @@ export async function cancelJob(
   publish: (channel: string, message: string) => Promise<number>,
 ): Promise<CancelResult> {
   const queue = handle.name;
-  for (let round = 0; round < 3; round++) {
+  // Three tries at removing; a fourth look at the state settles a job that a worker took meanwhile.
+  for (let round = 0; ; round++) {
     const state = await handle.getJobState(jobId);
     if (state === 'unknown') return { queue, jobId, outcome: 'not-found', state };
     if (state === 'completed' || state === 'failed') return { queue, jobId, outcome: 'finished', state };
@@ -47,6 +48,7 @@ export async function cancelJob(
       const listeners = await publish(cancelChannel(handle.opts.prefix ?? 'bull'), encodeCancelRequest({ queue, jobId, ...(reason === undefined ? {} : { reason }) }));
       return { queue, jobId, outcome: listeners > 0 ? 'signalled' : 'unheard', state, listeners };
     }
+    if (round === 3) return { queue, jobId, outcome: 'locked', state };
     // 0 means the job is locked (a worker took it since the state was read, or holds a flow child of
     // it) or already gone: look again.
     const removed = await handle.remove(jobId).catch(async (error: unknown) => {
@@ -56,8 +58,4 @@ export async function cancelJob(
     if (removed === 'scheduled') return { queue, jobId, outcome: 'scheduled', state };
     if (removed === 1) return { queue, jobId, outcome: 'removed', state };
   }
-  const state = await handle.getJobState(jobId);
-  if (state === 'unknown') return { queue, jobId, outcome: 'not-found', state };
-  if (state === 'completed' || state === 'failed') return { queue, jobId, outcome: 'finished', state };
-  return { queue, jobId, outcome: 'locked', state };
 }
