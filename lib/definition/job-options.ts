@@ -1,5 +1,6 @@
 import { QueueKeys, type JobsOptions } from 'bullmq';
 import { InvalidJobOptionsError, type QueuewireError } from '../errors';
+import { shown } from '../shown-value';
 
 /** Options accepted by `add`: BullMQ's job options that make sense per job. */
 export type JobOptions = Omit<JobsOptions, 'repeatJobKey' | 'prevMillis' | 'parent' | 'timestamp' | 'telemetry'>;
@@ -59,7 +60,7 @@ export function checkJobOptions(options: unknown, where: string, errorClass: Err
       throw new errorClass(`${where}: unknown job option "${key}". Known options: ${Object.keys(checks).join(', ')}.`);
     }
     const problem = check(value);
-    if (problem) throw new errorClass(`${where}: option "${key}" ${problem}; got ${describe(value)}.`);
+    if (problem) throw new errorClass(`${where}: option "${key}" ${problem}; got ${shown(value)}.`);
   }
 }
 
@@ -112,10 +113,3 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function describe(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}

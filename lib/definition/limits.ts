@@ -1,5 +1,6 @@
 import { ConfigurationError } from '../errors';
 import { isPlainObject } from './job-options';
+import { shown } from '../shown-value';
 
 /**
  * A number that may come straight from the environment: `5` or `"5"` (`process.env.X`). A string must
@@ -121,14 +122,14 @@ export function wholeNumber(value: unknown, where: string, min: number): number 
   const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < min) {
     const hint = typeof value === 'string' ? ' A string (as process.env gives) must hold only digits.' : '';
-    throw new ConfigurationError(`${where} must be a whole number >= ${min}; got ${JSON.stringify(value) ?? String(value)}.${hint}`);
+    throw new ConfigurationError(`${where} must be a whole number >= ${min}; got ${shown(value)}.${hint}`);
   }
   return number;
 }
 
 function rateLimit(value: unknown, where: string): { max: number; duration: number } | undefined {
   if (value === undefined) return undefined;
-  if (!isPlainObject(value)) throw new ConfigurationError(`${where} must be { max: jobs, duration: ms }; got ${JSON.stringify(value) ?? String(value)}.`);
+  if (!isPlainObject(value)) throw new ConfigurationError(`${where} must be { max: jobs, duration: ms }; got ${shown(value)}.`);
   const unknown = Object.keys(value).filter((key) => !RATE_KEYS.includes(key));
   if (unknown.length > 0) throw new ConfigurationError(`${where}: unknown key "${unknown[0]}". A rate limit is { max: jobs, duration: ms }.`);
   const max = wholeNumber(value.max, `${where}.max`, 1);

@@ -3,6 +3,7 @@ import { ConfigurationError, UnserializableValueError } from '../errors';
 import { refuseUnknownOptions } from '../known-options';
 import { checkJobOptions, isPlainObject, type JobOptions } from './job-options';
 import { assertPlainJson } from './plain-json';
+import { shown } from '../shown-value';
 
 /**
  * Job options of the jobs a schedule creates, over the queue's and job name's defaults. The schedule
@@ -148,7 +149,7 @@ function checkDate(value: unknown, name: string, at: string): number | undefined
   const valid = value instanceof Date || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
   const millis = valid ? scheduleDateMillis(value as ScheduleDate)! : NaN;
   if (Number.isNaN(millis)) {
-    throw new ConfigurationError(`${at}: ${name} must be a Date, an ISO 8601 string or milliseconds since the epoch; got ${JSON.stringify(value) ?? String(value)}.`);
+    throw new ConfigurationError(`${at}: ${name} must be a Date, an ISO 8601 string or milliseconds since the epoch; got ${shown(value)}.`);
   }
   return millis;
 }

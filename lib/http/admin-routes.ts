@@ -7,6 +7,7 @@ import { refuseUnknownOptions } from '../known-options';
 import { assertRoleAllows } from '../roles';
 import { AdminAccess, type AdminAction, type AdminActionToAuthorize, type AdminAuthorize } from './admin-access';
 import { toHttpError } from './http-status';
+import { decodeSegment } from './path-segment';
 
 /** Options of the admin routes. `authorize` is required: without it the routes refuse to start. */
 export interface AdminRoutesOptions<RequestType> {
@@ -203,7 +204,7 @@ export class AdminRoutes<RequestType> {
     const [, rawQueue, part, rawJobId, jobPart] = segments;
     if (rawQueue === undefined) return segments.length === 1 ? { action: 'overview', method: 'GET' } : undefined;
     // A segment that does not decode names no queue (404) or no job (404): never a crash.
-    const queue = decode(rawQueue) ?? '\0';
+    const queue = decodeSegment(rawQueue) ?? '\0';
     if (part === undefined) return { action: 'counts', method: 'GET', queue };
     if (segments.length === 3) {
       if (part === 'jobs') return { action: 'listJobs', method: 'GET', queue };
@@ -211,7 +212,7 @@ export class AdminRoutes<RequestType> {
       return action ? { action, method: 'POST', queue } : undefined;
     }
     if (part !== 'jobs' || rawJobId === undefined) return undefined;
-    const decoded = decode(rawJobId);
+    const decoded = decodeSegment(rawJobId);
     const jobId = decoded ?? '';
     const unreadable = decoded === undefined ? { unreadableJobId: rawJobId } : {};
     if (segments.length === 4) return { action: 'getJob', method: 'GET', queue, jobId, ...unreadable };
@@ -255,10 +256,3 @@ function objectBody(body: unknown): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-function decode(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-}

@@ -10,6 +10,7 @@ import { JobEventFeed } from './job-event-feed';
 import { openJobProgressStream } from './job-progress-stream';
 import { readJobStatus } from './job-status';
 import { SSE_HEADERS } from './sse-frames';
+import { decodeSegment } from './path-segment';
 
 /** Options of the job routes: who may see a job (required), and timings. */
 export type JobRoutesOptions<RequestType> = JobAccessOptions<RequestType> & {
@@ -117,18 +118,11 @@ function parsePath(path: string): { queue: string | undefined; jobId: string | u
   const segments = path.split('/');
   if (segments[0] !== '') return undefined;
   segments.shift();
-  if (segments.length === 3 && segments[2] === 'events') return { queue: decode(segments[0]!), jobId: decode(segments[1]!), events: true };
-  if (segments.length === 2) return { queue: decode(segments[0]!), jobId: decode(segments[1]!), events: false };
+  if (segments.length === 3 && segments[2] === 'events') return { queue: decodeSegment(segments[0]!), jobId: decodeSegment(segments[1]!), events: true };
+  if (segments.length === 2) return { queue: decodeSegment(segments[0]!), jobId: decodeSegment(segments[1]!), events: false };
   return undefined;
 }
 
-function decode(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-}
 
 function toAuthorize(queue: string, job: Job): JobToAuthorize<QueueSet> {
   return { queue, id: String(job.id), name: job.name, data: job.data };

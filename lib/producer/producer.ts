@@ -15,6 +15,7 @@ import { encodeMetadata, type JobMetadata } from './job-metadata';
 import { idempotencyDeduplicationId, type RequestScope } from './request-scope';
 import { toBullFlow, walkFlow, type EnqueuedFlow, type FlowNodeOf, type PreparedFlowNode, type WalkedNode } from './flow';
 import { cancelJob, type CancelResult } from '../cancel/cancel-job';
+import { shown } from '../shown-value';
 
 /** A job as `add` returns it: BullMQ's `Job`, typed by the definition, and whether it was already there. */
 export type EnqueuedJob<Queues extends QueueSet, Queue extends QueueNameOf<Queues>, Name extends JobNameOf<Queues, Queue>> =
@@ -274,9 +275,9 @@ export class Producer<Queues extends QueueSet = QueueSet> {
   async cancel(queue: QueueNameOf<Queues>, jobId: string, options: { reason?: string } = {}): Promise<CancelResult> {
     if (this.context.isClosed()) throw new ClosedError('This queue client is closed; create a new one to cancel jobs.');
     if (!Object.hasOwn(this.context.queues.definitions, queue)) throw new UnknownQueueError(String(queue), Object.keys(this.context.queues.definitions));
-    if (typeof jobId !== 'string' || jobId.length === 0) throw new InvalidJobOptionsError(`cancel("${queue}", …): the job id must be a non-empty string; got ${JSON.stringify(jobId) ?? String(jobId)}.`);
+    if (typeof jobId !== 'string' || jobId.length === 0) throw new InvalidJobOptionsError(`cancel("${queue}", …): the job id must be a non-empty string; got ${shown(jobId)}.`);
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new InvalidJobOptionsError(`cancel("${queue}", "${jobId}", …): options must be an object such as { reason: 'uploaded again' }; got ${JSON.stringify(options) ?? String(options)}.`);
+      throw new InvalidJobOptionsError(`cancel("${queue}", "${jobId}", …): options must be an object such as { reason: 'uploaded again' }; got ${shown(options)}.`);
     }
     const unknownKey = Object.keys(options).find((key) => key !== 'reason');
     if (unknownKey !== undefined) throw new InvalidJobOptionsError(`cancel("${queue}", "${jobId}"): unknown option "${unknownKey}". Known options: reason.`);

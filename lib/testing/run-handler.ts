@@ -57,7 +57,7 @@ export async function runHandler<Queues extends QueueSet, Queue extends QueueNam
   }
   try {
     // jobContext() tracked as in a worker with hooks: a handler's logger that reads it is tested as it runs.
-    return (await routeJobs(registry, new Set(), { trackContext: true })(job, undefined, options.signal)) as JobResultOf<Queues, Queue, Name>;
+    return (await routeJobs(registry, { trackContext: true })(job, undefined, options.signal)) as JobResultOf<Queues, Queue, Name>;
   } finally {
     // Not allowed to hide the handler's own error; a job left behind goes with the test client's close().
     await job.remove().catch(() => undefined);

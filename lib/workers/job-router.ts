@@ -23,6 +23,8 @@ export interface JobRoute {
   capacityChanged(): void;
   /** How many handlers still run after a timeout or cancel ended their attempt (they ignored it). */
   outliving(): number;
+  /** Ids of the jobs taken here and not yet settled (a shutdown names them when it gives up). */
+  running(): Iterable<string>;
 }
 
 /** What a router needs of a registry (or of a sandboxed module's handlers). */
@@ -65,7 +67,7 @@ export type DelegatedRun = (job: Job, token: string | undefined, signal: AbortSi
  * The hooks (when any) and the handler run inside the timeout, so a hook that hangs is cut off like a
  * handler; with `trackContext`, in the job's context (`jobContext()`: one AsyncLocalStorage run per job).
  */
-export function routeJobs(registry: RoutableHandlers, active: Set<string>, options: RouteOptions = {}): JobRoute {
+export function routeJobs(registry: RoutableHandlers, options: RouteOptions = {}): JobRoute {
   const { hooks, delegated, trackContext = false, onEnded, capacity = () => Infinity } = options;
   const table = registry.handlers as Record<string, (job: Job, context: { readonly signal: AbortSignal }) => Promise<unknown>>;
   const schemas = registry.schemas ?? {};
@@ -96,7 +98,6 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
     const follow = signal ? (): void => attempt.abort(signal.reason) : undefined;
     if (signal?.aborted) follow!();
     else signal?.addEventListener('abort', follow!, { once: true });
-    active.add(job.id!);
     attempts.set(job.id!, attempt);
     try {
       if (delegate) return await runHandler(attempt, job.name, () => delegate(job, token, attempt.signal, attempt.endSignal));
@@ -130,11 +131,8 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
     } finally {
       signal?.removeEventListener('abort', follow!);
       // A job that came back through stalled recovery may be run again here before this run ends: the
-      // entries are then the later run's.
-      if (attempts.get(job.id!) === attempt) {
-        active.delete(job.id!);
-        attempts.delete(job.id!);
-      }
+      // entry is then the later run's.
+      if (attempts.get(job.id!) === attempt) attempts.delete(job.id!);
       onEnded?.(job.id!);
     }
   };
@@ -151,7 +149,7 @@ export function routeJobs(registry: RoutableHandlers, active: Set<string>, optio
   const abortAll = (reason: string | undefined): void => {
     for (const attempt of attempts.values()) attempt.abort(reason);
   };
-  return Object.assign(route, { cancel, abort, abortAll, capacityChanged: () => slots.capacityChanged(), outliving: () => slots.outlivingCount });
+  return Object.assign(route, { cancel, abort, abortAll, capacityChanged: () => slots.capacityChanged(), outliving: () => slots.outlivingCount, running: () => attempts.keys() });
 }
 
 async function validInWorker(schema: StandardSchemaV1, job: Job, queue: string): Promise<unknown> {

@@ -39,7 +39,7 @@ function loadHandlers(): RoutableHandlers {
   return { queue: found.queue, handlers: found.handlers, schemas: found.schemas };
 }
 
-const route = routeJobs(loadHandlers(), new Set());
+const route = routeJobs(loadHandlers());
 
 /** The processor BullMQ's child calls with each job (a plain copy of it, with progress and log relayed to the worker). */
 export default function processSandboxedJob(job: Job, token?: string, signal?: AbortSignal): Promise<unknown> {

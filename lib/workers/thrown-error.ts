@@ -1,3 +1,5 @@
+import { shown } from '../shown-value';
+
 /**
  * What a job fails with when user code (a handler, a `before` hook) throws something that is not an
  * Error. BullMQ reads `.message` of whatever fails a job: `throw null` would crash its failure handling
@@ -6,11 +8,5 @@
  */
 export function asJobError(thrown: unknown, thrower: string): Error {
   if (thrown instanceof Error) return thrown;
-  let shown: string;
-  try {
-    shown = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);
-  } catch {
-    shown = String(thrown);
-  }
-  return new Error(`${thrower} threw a non-Error value: ${shown}`);
+  return new Error(`${thrower} threw a non-Error value: ${typeof thrown === 'string' ? thrown : shown(thrown)}`);
 }

@@ -19,6 +19,7 @@ import { sandboxesOf } from './sandboxes';
 import type { SandboxPool } from './sandbox-pool';
 import { assertRoleAllows } from '../roles';
 import { applySchedules, planSchedules, type ScheduleChange } from './schedule-sync';
+import { shown } from '../shown-value';
 
 export interface StartWorkersOptions<Queues extends QueueSet, Served extends QueueNameOf<Queues> = QueueNameOf<Queues>> {
   /** The process's queue client; its definition, prefix and connection settings are used. */
@@ -142,7 +143,7 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
   const concurrency = resolveConcurrency(client, options.concurrency, registries);
   const limits = resolveLimits(client, options.limits, registries, concurrency);
   if (!Number.isInteger(shutdownTimeout) || shutdownTimeout < 0) {
-    throw new ConfigurationError(`shutdownTimeout must be a whole number of ms >= 0; got ${JSON.stringify(shutdownTimeout) ?? String(shutdownTimeout)}.`);
+    throw new ConfigurationError(`shutdownTimeout must be a whole number of ms >= 0; got ${shown(shutdownTimeout)}.`);
   }
   const recovery = resolveStalledRecovery(options);
   const hooks = handlerHooks(options.hooks, client.logger);
@@ -153,7 +154,7 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
   for (const key of ['handleSignals', 'exitOnConnectionLoss'] as const) {
     const value: unknown = options[key];
     if (value !== undefined && typeof value !== 'boolean') {
-      throw new ConfigurationError(`startWorkers(): ${key} must be true or false; got ${JSON.stringify(value) ?? String(value)}.`);
+      throw new ConfigurationError(`startWorkers(): ${key} must be true or false; got ${shown(value)}.`);
     }
   }
   if (handleSignals && signalOwner() !== undefined) {
@@ -194,7 +195,6 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
       client.logger.error(message);
     };
     connection.on('ready', () => said.clear());
-    const active = new Map<string, Set<string>>();
     // Jobs whose handler has returned but whose outcome BullMQ has not written yet (while Redis is away it
     // keeps retrying): still active in Redis, so a shutdown that gives up on them must name them too.
     const unwritten = new Map<string, Map<string, number>>();
@@ -202,8 +202,6 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
     const routes = new Map<string, JobRoute>();
     const sandboxPools: SandboxPool[] = [];
     for (const registry of registries) {
-      const running = new Set<string>();
-      active.set(registry.queue, running);
       const ended = new Map<string, number>();
       unwritten.set(registry.queue, ended);
       const sandboxes = sandboxesOf(registry);
@@ -213,7 +211,7 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
         ended.delete(jobId); // re-inserted, so the map stays in order of time
         ended.set(jobId, Date.now());
       };
-      const route = routeJobs(registry, running, { hooks, trackContext, delegated: sandboxes.runs, onEnded, capacity: () => worker.concurrency });
+      const route = routeJobs(registry, { hooks, trackContext, delegated: sandboxes.runs, onEnded, capacity: () => worker.concurrency });
       routes.set(registry.queue, route);
       const queueLimits = limits.get(registry.queue)!;
       // Two parameters: BullMQ then makes no AbortController per job; the route gives handlers their signal.
@@ -272,7 +270,7 @@ export async function startWorkers<Queues extends QueueSet, Served extends Queue
       const pingTimeout = Math.max(100, Math.min(1000, shutdownTimeout - (Date.now() - started)));
       const reachable = await answersPing(connection, pingTimeout);
       const abandoned = outcome === 'deadline'
-        ? [...registries].flatMap(({ queue }) => [...new Set([...active.get(queue)!, ...unwritten.get(queue)!.keys()])].map((id) => `${queue}/${id}`))
+        ? [...registries].flatMap(({ queue }) => [...new Set([...routes.get(queue)!.running(), ...unwritten.get(queue)!.keys()])].map((id) => `${queue}/${id}`))
         : [];
       if (!reachable) {
         const { host = '127.0.0.1', port = 6379, path } = connection.options;
@@ -435,7 +433,7 @@ function resolveStalledRecovery<Queues extends QueueSet>(options: StartWorkersOp
     if (value === undefined) continue;
     if (!Number.isInteger(value) || value < bounds[key]) {
       const why = key === 'maxStalledCount' ? ' (0 would fail a crashed worker\'s jobs instead of recovering them)' : '';
-      throw new ConfigurationError(`${key} must be a whole number >= ${bounds[key]}${key === 'maxStalledCount' ? '' : ' ms'}${why}; got ${JSON.stringify(value) ?? String(value)}.`);
+      throw new ConfigurationError(`${key} must be a whole number >= ${bounds[key]}${key === 'maxStalledCount' ? '' : ' ms'}${why}; got ${shown(value)}.`);
     }
     recovery[key] = value;
   }
