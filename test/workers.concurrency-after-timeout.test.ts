@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { createQueueClient, handlers, startWorkers } from '../lib/index';
+import { handlers, startWorkers } from '../lib/index';
 import { Gates } from './contract/gates';
-import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
+import { useCleanup, useRedisServer } from './support/harness';
 import { pollUntil } from './support/poll';
-import { limitedQueues } from './support/limited-queues';
+import { limitedClient, limitedQueues } from './support/limited-queues';
 
 // Found in review: C36 says that with concurrency 1 the number of handlers running at once never exceeds
 // 1. A timeout (or cancel) frees the worker slot at once while a handler that ignores its signal keeps
@@ -14,8 +14,7 @@ describe('workers: concurrency with handlers that outlive their timeout', () => 
   const cleanup = useCleanup();
 
   it('C36: with concurrency 1, a handler still running after its timeout is not joined by the next job\'s handler', async () => {
-    const client = createQueueClient({ queues: limitedQueues, connection: redis().url, prefix: uniquePrefix() });
-    cleanup(() => client.close());
+    const client = limitedClient(redis().url, cleanup);
     const gates = new Gates();
     let running = 0;
     let peak = 0;

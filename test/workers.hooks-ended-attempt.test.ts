@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { createQueueClient, handlers, startWorkers, type HandlerHooks, type QueueClient } from '../lib/index';
+import { handlers, startWorkers, type HandlerHooks } from '../lib/index';
 import { Gates } from './contract/gates';
-import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
+import { useCleanup, useRedisServer } from './support/harness';
 import { pollUntil } from './support/poll';
-import { limitedQueues, type LimitedQueues } from './support/limited-queues';
+import { limitedClient, limitedQueues, type LimitedQueues } from './support/limited-queues';
 
 // Found in review of the JobAttempt rework (fbcf113, c08514b): hooks and handler run inside the attempt,
 // but only the attempt learns that a timeout or cancel ended it. Hooks then report the job wrongly: a
@@ -15,8 +15,7 @@ describe('workers: hooks of an attempt that a timeout or cancel ended', () => {
   const cleanup = useCleanup();
 
   async function serve(gateIn: 'before' | 'handler') {
-    const client: QueueClient<LimitedQueues> = createQueueClient({ queues: limitedQueues, connection: redis().url, prefix: uniquePrefix() });
-    cleanup(() => client.close());
+    const client = limitedClient(redis().url, cleanup);
     const gates = new Gates();
     const calls: string[] = [];
     const returned = new Set<string>();

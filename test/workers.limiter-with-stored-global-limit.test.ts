@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { ConfigurationError, createQueueClient, handlers, startWorkers } from '../lib/index';
+import { ConfigurationError, handlers, startWorkers } from '../lib/index';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
-import { limitedQueues } from './support/limited-queues';
+import { limitedClient, limitedQueues } from './support/limited-queues';
 
 // Found in review: "A queue may have limiter or globalRateLimit, not both (refused at start)" is checked
 // on this process's configuration only. A global rate limit already in Redis — set by an operator, or by
@@ -14,8 +14,7 @@ describe('workers: a limiter on a queue whose global rate limit is stored in Red
 
   it('is refused at start (or the stored limit removed), never silently combined', async () => {
     const prefix = uniquePrefix();
-    const client = createQueueClient({ queues: limitedQueues, connection: redis().url, prefix });
-    cleanup(() => client.close());
+    const client = limitedClient(redis().url, cleanup, { prefix });
     await client.queue('work').setGlobalRateLimit(100, 60_000); // an operator's, or the last deploy's
     const started = await startWorkers({
       client,

@@ -2,17 +2,13 @@ import { expect } from 'chai';
 import { ConfigurationError, createQueueClient, defineQueues, handlers, job, startWorkers, type QueueClient } from '../lib/index';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
 import { pollUntil } from './support/poll';
-import { limitedQueues, type LimitedQueues } from './support/limited-queues';
+import { limitedClient, limitedQueues, type LimitedQueues } from './support/limited-queues';
 
 describe('workers: limits and concurrency from configuration', () => {
   const redis = useRedisServer();
   const cleanup = useCleanup();
 
-  function newClient(prefix = uniquePrefix()): QueueClient<LimitedQueues> {
-    const client = createQueueClient({ queues: limitedQueues, connection: redis().url, prefix });
-    cleanup(() => client.close());
-    return client;
-  }
+  const newClient = (prefix?: string): QueueClient<LimitedQueues> => limitedClient(redis().url, cleanup, { prefix });
 
   /** Handlers whose `tick` records when it started and how many ran at once, then waits `ms`. */
   function recordingHandlers(ms: number) {

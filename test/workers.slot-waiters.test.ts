@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { createQueueClient, handlers, startWorkers, type Logger, type QueueClient, type WorkerGroup } from '../lib/index';
+import { handlers, startWorkers, type Logger, type WorkerGroup } from '../lib/index';
 import { Gates } from './contract/gates';
-import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
+import { useCleanup, useRedisServer } from './support/harness';
 import { pollUntil } from './support/poll';
 import { recordingLogger } from './support/recording-logger';
-import { limitedQueues, type LimitedQueues } from './support/limited-queues';
+import { limitedClient, limitedQueues } from './support/limited-queues';
 
 // Found in review of c08514b (C36): a job whose handler waits for a slot held by a handler that
 // outlived its attempt (timeout: `sleep` times out after 300 ms) is active in Redis, so it must still
@@ -15,8 +15,7 @@ describe('workers: jobs waiting for a slot held by a handler that outlived its a
   const cleanup = useCleanup();
 
   async function serve(concurrency: number, shutdownTimeout?: number, logger?: Logger) {
-    const client: QueueClient<LimitedQueues> = createQueueClient({ queues: limitedQueues, connection: redis().url, prefix: uniquePrefix(), ...(logger ? { logger } : {}) });
-    cleanup(() => client.close());
+    const client = limitedClient(redis().url, cleanup, { logger });
     const gates = new Gates();
     const seen = { running: 0, peak: 0, entered: new Set<string>(), returned: new Set<string>() };
     const group: WorkerGroup = await startWorkers({

@@ -1,20 +1,16 @@
 import { expect } from 'chai';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { createQueueClient, handlers, InvalidJobOptionsError, JobCancelledError, startWorkers, type QueueClient, UnknownQueueError } from '../lib/index';
+import { handlers, InvalidJobOptionsError, JobCancelledError, startWorkers, type QueueClient, UnknownQueueError } from '../lib/index';
 import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
 import { pollUntil } from './support/poll';
 import { fixturePath, runNode } from './support/child-process';
-import { limitedQueues, type LimitedQueues } from './support/limited-queues';
+import { limitedClient, limitedQueues, type LimitedQueues } from './support/limited-queues';
 
 describe('workers: job timeouts and cancel', () => {
   const redis = useRedisServer();
   const cleanup = useCleanup();
 
-  function newClient(prefix = uniquePrefix()): QueueClient<LimitedQueues> {
-    const client = createQueueClient({ queues: limitedQueues, connection: redis().url, prefix });
-    cleanup(() => client.close());
-    return client;
-  }
+  const newClient = (prefix?: string): QueueClient<LimitedQueues> => limitedClient(redis().url, cleanup, { prefix });
 
   /**
    * Workers for the `work` queue whose `sleep` and `hang` handlers record their signal and wait for it

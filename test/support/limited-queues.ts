@@ -1,4 +1,5 @@
-import { defineQueues, job } from '../../lib/index';
+import { createQueueClient, defineQueues, job, type Logger, type QueueClient } from '../../lib/index';
+import { uniquePrefix } from './harness';
 
 /**
  * A definition with limits and timeouts in it, for the limits, timeout and cancel tests: `tick` is a
@@ -18,3 +19,14 @@ export const limitedQueues = defineQueues({
 });
 
 export type LimitedQueues = typeof limitedQueues;
+
+/** A client of `limitedQueues` on `url` under its own prefix (or `prefix`), closed by the test's cleanup. */
+export function limitedClient(
+  url: string,
+  cleanup: (close: () => unknown) => void,
+  options: { prefix?: string; logger?: Logger } = {},
+): QueueClient<LimitedQueues> {
+  const client = createQueueClient({ queues: limitedQueues, connection: url, prefix: options.prefix ?? uniquePrefix(), ...(options.logger ? { logger: options.logger } : {}) });
+  cleanup(() => client.close());
+  return client;
+}
