@@ -18,6 +18,8 @@ describe('workers: startWorkers() refuses non-boolean switches and says what it 
     ['exitOnConnectionLoss as a string', { exitOnConnectionLoss: 'no' }, 'startWorkers(): exitOnConnectionLoss must be true or false; got "no".'],
     ['shutdownTimeout as a string', { shutdownTimeout: '5' }, 'shutdownTimeout must be a whole number of ms >= 0; got "5".'],
     ['lockDuration as a string', { lockDuration: '30000' }, 'lockDuration must be a whole number >= 1000 ms; got "30000".'],
+    // JSON cannot write a BigInt: the message used to throw a TypeError of its own instead.
+    ['shutdownTimeout as a BigInt', { shutdownTimeout: 5n }, 'shutdownTimeout must be a whole number of ms >= 0; got 5.'],
   ];
   for (const [what, options, message] of refusals) {
     it(`refuses ${what} before touching Redis`, async () => {
