@@ -29,7 +29,10 @@ export class Connections {
     } else {
       // No offline queue and one retry: a command issued while Redis is away fails at once instead
       // of waiting for a reconnect that may never come, so a request can answer 503 in bounded time.
-      this.producer = this.open({ enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'queuewire:producer' });
+      // Auto-pipelining (unless the options turn it off) sends the adds of all requests handled in one
+      // turn of the event loop as one write: under load that is most of them, and per-request CPU
+      // falls below a Queue on its own connection (see BENCHMARKS.md).
+      this.producer = this.open({ enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'queuewire:producer' }, { enableAutoPipelining: true });
     }
   }
 
@@ -41,11 +44,12 @@ export class Connections {
   /**
    * Opens a connection for blocking commands (BRPOPLPUSH, XREAD BLOCK). BullMQ requires these to retry
    * forever (`maxRetriesPerRequest: null`), to queue commands while reconnecting and to reconnect
-   * however long Redis is away, whatever the application configured for its own fail-fast client.
+   * however long Redis is away, whatever the application configured for its own fail-fast client;
+   * and never to pipeline automatically (a blocked command would hold up those queued behind it).
    */
   openBlocking(role: string): Redis {
     this.assertOpen();
-    return this.open({ maxRetriesPerRequest: null, enableOfflineQueue: true, retryStrategy: reconnectForever, connectionName: `queuewire:${role}` });
+    return this.open({ maxRetriesPerRequest: null, enableOfflineQueue: true, enableAutoPipelining: false, retryStrategy: reconnectForever, connectionName: `queuewire:${role}` });
   }
 
   /**
@@ -106,13 +110,14 @@ export class Connections {
     return this.closing;
   }
 
-  private open(overrides: RedisOptions): Redis {
+  // `defaults` yield to the application's options; `overrides` win over them.
+  private open(overrides: RedisOptions, defaults: RedisOptions = {}): Redis {
     const { instance, url, options } = this.source;
     const client = instance
       ? instance.duplicate(overrides)
       : url
-        ? new Redis(url, { ...options, ...overrides })
-        : new Redis({ ...options, ...overrides });
+        ? new Redis(url, { ...defaults, ...options, ...overrides })
+        : new Redis({ ...defaults, ...options, ...overrides });
     client.on('error', (error: Error) => {
       this.lastError = error;
     });

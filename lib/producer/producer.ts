@@ -105,7 +105,7 @@ const DEFAULT_WAIT_TIMEOUT = 30_000;
 export class Producer<Queues extends QueueSet = QueueSet> {
   // Defaults merged once per job name (retention ← root ← queue ← job), so a call only merges its own
   // options; shared by every per-request view.
-  private readonly defaults: Map<string, JobOptions>;
+  private readonly defaults: Map<string, Map<string, JobOptions>>;
   // Adds made so far per job name under this view's idempotency key (see idempotencyDeduplicationId);
   // created by the first such add, as most requests carry no key.
   private ordinals: Map<string, number> | undefined;
@@ -114,7 +114,7 @@ export class Producer<Queues extends QueueSet = QueueSet> {
    * @internal Created by the client (`client.producer`) and by `withRequest`; `scope` and `defaults`
    * are for the latter.
    */
-  constructor(private readonly context: ProducerContext, private readonly scope?: RequestScope, defaults?: Map<string, JobOptions>) {
+  constructor(private readonly context: ProducerContext, private readonly scope?: RequestScope, defaults?: Map<string, Map<string, JobOptions>>) {
     this.defaults = defaults ?? mergedDefaults(context.queues);
   }
 
@@ -293,7 +293,8 @@ export class Producer<Queues extends QueueSet = QueueSet> {
     if (this.context.isClosed()) throw new ClosedError('This queue client is closed; create a new one to add jobs.');
     const definition = Object.hasOwn(this.context.queues.definitions, queue) ? this.context.queues.definitions[queue] : undefined;
     if (!definition) throw new UnknownQueueError(String(queue), Object.keys(this.context.queues.definitions));
-    const defaults = this.defaults.get(`${queue}\0${name}`);
+    // Two lookups rather than one by a joined key: no string is built on every add.
+    const defaults = this.defaults.get(queue)?.get(name);
     if (!defaults) throw new UnknownJobError(queue, String(name), Object.keys(definition.jobs));
     const bytes = plainJsonBytes(data, 'data', this.context.maxPayloadBytes);
     if (bytes > this.context.maxPayloadBytes) throw new PayloadTooLargeError(bytes, this.context.maxPayloadBytes, `The data of ${where}`);
@@ -332,9 +333,9 @@ export class Producer<Queues extends QueueSet = QueueSet> {
 
   private prepare(job: CheckedJob, metadata: JobMetadata): PreparedJob {
     const { queue, name, data, where } = job;
-    const options: JobsOptions = { ...job.options };
     const encoded = encodeMetadata(metadata, where);
-    if (encoded !== undefined) options.telemetry = { metadata: encoded };
+    // One literal, not a copy and then a new property: V8 builds it in one step, on every add.
+    const options: JobsOptions = encoded === undefined ? { ...job.options } : { ...job.options, telemetry: { metadata: encoded } };
     // An explicit deduplication option on the call is more specific than the request's key: it wins.
     if (job.deduplicationId !== undefined && options.deduplication === undefined) {
       options.deduplication = { id: job.deduplicationId, ttl: this.context.idempotencyWindow };
@@ -359,10 +360,10 @@ export class Producer<Queues extends QueueSet = QueueSet> {
   }
 }
 
-function mergedDefaults(queues: QueueSet): Map<string, JobOptions> {
-  const defaults = new Map<string, JobOptions>();
+function mergedDefaults(queues: QueueSet): Map<string, Map<string, JobOptions>> {
+  const defaults = new Map<string, Map<string, JobOptions>>();
   for (const [queue, definition] of Object.entries(queues.definitions)) {
-    for (const name of Object.keys(definition.jobs)) defaults.set(`${queue}\0${name}`, jobDefaultsOf(queues, queue, name));
+    defaults.set(queue, new Map(Object.keys(definition.jobs).map((name) => [name, jobDefaultsOf(queues, queue, name)])));
   }
   return defaults;
 }

@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { createQueueClient, QueueUnavailableError, startWorkers, type QueueClient } from '../lib/index';
+import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
+import { pollUntil } from './support/poll';
+import { echoHandlers, queues, type TestQueues } from './support/queues';
+
+// Socket writes a connection makes while `work` runs: how many round trips' worth of packets it sent.
+async function writesDuring(connection: Redis, work: () => Promise<unknown>): Promise<number> {
+  const stream = connection.stream as unknown as { write: (...args: unknown[]) => boolean };
+  const write = stream.write;
+  let writes = 0;
+  stream.write = function (this: unknown, ...args: unknown[]) {
+    writes++;
+    return write.apply(this, args);
+  };
+  try {
+    await work();
+  } finally {
+    stream.write = write;
+  }
+  return writes;
+}
+
+// `count` adds started in the same turn of the event loop, as the requests of one busy moment are.
+function addsInOneTurn(client: QueueClient<TestQueues>, count: number) {
+  return Promise.all(Array.from({ length: count }, (_, index) => client.producer.add('echo', 'value', { value: index })));
+}
+
+describe('the producer connection pipelines the adds of one turn', () => {
+  const redis = useRedisServer();
+  const cleanup = useCleanup();
+
+  it('sends 50 adds made in one turn in one write, and stores them in the order they were made', async () => {
+    const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix() });
+    cleanup(() => client.close());
+    await client.health();
+    let jobs: Awaited<ReturnType<typeof addsInOneTurn>> = [];
+    const writes = await writesDuring(client.connections.producer, async () => { jobs = await addsInOneTurn(client, 50); });
+    expect(writes).to.equal(1);
+    expect(jobs.map((job) => job.data.value)).to.deep.equal(Array.from({ length: 50 }, (_, index) => index));
+    // BullMQ numbers jobs from one counter, so ids follow the order Redis ran the adds in.
+    const ids = jobs.map((job) => Number(job.id));
+    expect(ids).to.deep.equal([...ids].sort((a, b) => a - b));
+    expect(await client.queue('echo').getWaitingCount()).to.equal(50);
+  });
+
+  it('honours enableAutoPipelining: false in the connection options', async () => {
+    const { port } = new URL(redis().url);
+    const client = createQueueClient({ queues, connection: { host: '127.0.0.1', port: Number(port), enableAutoPipelining: false }, prefix: uniquePrefix() });
+    cleanup(() => client.close());
+    await client.health();
+    expect(await writesDuring(client.connections.producer, () => addsInOneTurn(client, 50))).to.equal(50);
+  });
+
+  it('a batch of adds made as Redis dies fails whole with QueueUnavailableError, within producerTimeout', async function () {
+    this.timeout(30_000);
+    const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix(), producerTimeout: 500 });
+    cleanup(() => client.close());
+    await client.health();
+    await redis().stop();
+    const started = Date.now();
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, index) => client.producer.add('echo', 'value', { value: index }).then(
+      () => 'accepted by a dead Redis',
+      (error: unknown) => (error instanceof QueueUnavailableError ? 'unavailable' : `${(error as Error).name}: ${(error as Error).message}`),
+    )));
+    expect(outcomes).to.deep.equal(Array(50).fill('unavailable'));
+    expect(Date.now() - started).to.be.below(2_000);
+    await redis().resume();
+    // Once Redis is back, the next batch goes through.
+    const jobs = await pollUntil(() => addsInOneTurn(client, 10).catch(() => []), (added) => added.length === 10, { timeout: 10_000, interval: 50 });
+    expect(jobs).to.have.length(10);
+  });
+
+  it('workers and the event bus run on an application\'s pipelining instance: their blocking connections do not pipeline', async () => {
+    const own = new Redis(redis().url, { enableAutoPipelining: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    cleanup(() => own.disconnect());
+    const client = createQueueClient({ queues, connection: own, prefix: uniquePrefix() });
+    cleanup(() => client.close());
+    const group = await startWorkers({ client, handlers: [echoHandlers()], concurrency: 5, handleSignals: false });
+    cleanup(() => group.close());
+    const results = await Promise.all(Array.from({ length: 20 }, (_, index) => client.producer.addAndWait('echo', 'value', { value: index }, { timeout: 10_000 })));
+    expect(results).to.deep.equal(Array.from({ length: 20 }, (_, index) => index));
+    const blocking = client.connections.openBlocking('probe');
+    cleanup(() => client.connections.release(blocking));
+    expect(blocking.options.enableAutoPipelining).to.equal(false);
+  });
+});
