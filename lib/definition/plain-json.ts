@@ -12,7 +12,7 @@ import { isPlainObject } from './job-options';
  * word: symbol keys, and named (non-index) properties of arrays.
  */
 export function assertPlainJson(value: unknown, path: string): void {
-  if (plainJsonBound(value, 0, undefined) < 0) visit(value, path, new Set());
+  if (boundOf(value) < 0) visit(value, path, new Set());
 }
 
 /**
@@ -21,16 +21,29 @@ export function assertPlainJson(value: unknown, path: string): void {
  * So the payload is serialised here only when it may be too large, not once more on every add.
  */
 export function plainJsonBytes(value: unknown, path: string, maxBytes: number): number {
-  const bound = plainJsonBound(value, 0, undefined);
+  const bound = boundOf(value);
   if (bound < 0) visit(value, path, new Set());
   return bound >= 0 && bound <= maxBytes ? bound : Buffer.byteLength(JSON.stringify(value));
+}
+
+// The objects and arrays the fast pass is inside of, outermost first: one array for every call (this
+// runs on every add and every job result), so a check allocates nothing. Payloads are shallow, so a
+// cycle is found by a short linear search.
+const enclosing: object[] = [];
+
+function boundOf(value: unknown): number {
+  const base = enclosing.length;
+  try {
+    return plainJsonBound(value, base);
+  } finally {
+    enclosing.length = base;
+  }
 }
 
 // The fast pass: no path strings, no error objects. Returns -1 at the first value `visit` would refuse
 // (then `visit` runs to say where and why), else an upper bound of the UTF-8 JSON size: a UTF-16 unit
 // encodes to at most 6 bytes (a control character as \u00XX), a number to at most 24 characters.
-// `ancestors` is created only below the first nested object, where cycles become possible.
-function plainJsonBound(value: unknown, depth: number, ancestors: Set<object> | undefined): number {
+function plainJsonBound(value: unknown, base: number): number {
   switch (typeof value) {
     case 'string':
       return value.length * 6 + 2;
@@ -45,28 +58,28 @@ function plainJsonBound(value: unknown, depth: number, ancestors: Set<object> | 
   }
   if (value === null) return 4;
   const object = value as object;
-  if (depth >= MAX_DEPTH || ancestors?.has(object)) return -1;
+  if (enclosing.length - base >= MAX_DEPTH || enclosing.includes(object, base)) return -1;
   let bound = 2;
   if (Array.isArray(object)) {
     if (Object.getOwnPropertySymbols(object).length > 0 || Object.keys(object).length !== object.length) return -1;
-    (ancestors ??= new Set()).add(object);
+    enclosing.push(object);
     for (let index = 0; index < object.length; index++) {
-      const size = plainJsonBound(object[index], depth + 1, ancestors);
+      const size = plainJsonBound(object[index], base);
       if (size < 0) return -1;
       bound += size + 1;
     }
   } else {
     if (!isPlainObject(object) || typeof (object as { toJSON?: unknown }).toJSON === 'function') return -1;
     if (Object.getOwnPropertySymbols(object).length > 0) return -1;
-    (ancestors ??= new Set()).add(object);
+    enclosing.push(object);
     for (const key in object) {
       if (!Object.hasOwn(object, key)) continue;
-      const size = plainJsonBound((object as Record<string, unknown>)[key], depth + 1, ancestors);
+      const size = plainJsonBound((object as Record<string, unknown>)[key], base);
       if (size < 0) return -1;
       bound += key.length * 6 + 4 + size;
     }
   }
-  ancestors.delete(object);
+  enclosing.pop();
   return bound;
 }
 
