@@ -5,21 +5,42 @@ import { uniquePrefix, useCleanup, useRedisServer } from './support/harness';
 import { pollUntil } from './support/poll';
 import { echoHandlers, queues, type TestQueues } from './support/queues';
 
-// Socket writes a connection makes while `work` runs: how many round trips' worth of packets it sent.
-async function writesDuring(connection: Redis, work: () => Promise<unknown>): Promise<number> {
+// Counts the socket writes a connection makes (how many round trips' worth of packets it sent) until stopped.
+function countWrites(connection: Redis): { readonly writes: number; stop(): void } {
   const stream = connection.stream as unknown as { write: (...args: unknown[]) => boolean };
   const write = stream.write;
-  let writes = 0;
+  const counter = { writes: 0, stop: () => { stream.write = write; } };
   stream.write = function (this: unknown, ...args: unknown[]) {
-    writes++;
+    counter.writes++;
     return write.apply(this, args);
   };
+  return counter;
+}
+
+async function writesDuring(connection: Redis, work: () => Promise<unknown>): Promise<number> {
+  const counter = countWrites(connection);
   try {
     await work();
   } finally {
-    stream.write = write;
+    counter.stop();
   }
-  return writes;
+  return counter.writes;
+}
+
+// Writes made by one add before the next turn of the event loop: 1 when the add went out at once,
+// 0 when it waits in a batch (ioredis flushes batches on a later turn).
+async function writesBeforeNextTurn(client: QueueClient<TestQueues>): Promise<number> {
+  const counter = countWrites(client.connections.producer);
+  try {
+    // Scheduled before the add, so it runs before any flush the add schedules.
+    const nextTurn = new Promise<number>((resolve) => setImmediate(() => resolve(counter.writes)));
+    const added = client.producer.add('echo', 'value', { value: 1 });
+    const writes = await nextTurn;
+    await added;
+    return writes;
+  } finally {
+    counter.stop();
+  }
 }
 
 // `count` adds started in the same turn of the event loop, as the requests of one busy moment are.
@@ -27,7 +48,7 @@ function addsInOneTurn(client: QueueClient<TestQueues>, count: number) {
   return Promise.all(Array.from({ length: count }, (_, index) => client.producer.add('echo', 'value', { value: index })));
 }
 
-describe('the producer connection pipelines the adds of one turn', () => {
+describe('the producer connection pipelines the adds of one turn while busy', () => {
   const redis = useRedisServer();
   const cleanup = useCleanup();
 
@@ -43,6 +64,23 @@ describe('the producer connection pipelines the adds of one turn', () => {
     const ids = jobs.map((job) => Number(job.id));
     expect(ids).to.deep.equal([...ids].sort((a, b) => a - b));
     expect(await client.queue('echo').getWaitingCount()).to.equal(50);
+  });
+
+  it('writes a lone add on an idle connection at once, without waiting a turn for a batch', async () => {
+    const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix() });
+    cleanup(() => client.close());
+    await client.health();
+    expect(await writesBeforeNextTurn(client)).to.equal(1);
+    expect(await client.queue('echo').getWaitingCount()).to.equal(1);
+  });
+
+  it('honours enableAutoPipelining: true in the connection options: even a lone add waits for its batch', async () => {
+    const { port } = new URL(redis().url);
+    const client = createQueueClient({ queues, connection: { host: '127.0.0.1', port: Number(port), enableAutoPipelining: true }, prefix: uniquePrefix() });
+    cleanup(() => client.close());
+    await client.health();
+    expect(await writesBeforeNextTurn(client)).to.equal(0);
+    expect(await client.queue('echo').getWaitingCount()).to.equal(1);
   });
 
   it('honours enableAutoPipelining: false in the connection options', async () => {

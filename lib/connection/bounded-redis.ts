@@ -24,7 +24,7 @@ function bounded<Result>(connections: Connections, timeout: number, remaining: n
     };
     let pending: Promise<Result>;
     try {
-      pending = work();
+      pending = connections.track(work);
     } catch (error) {
       settle(error);
       return;

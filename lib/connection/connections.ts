@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { ConfigurationError, QueueUnavailableError } from '../errors';
+import { LoadPipelining } from './load-pipelining';
 
 /**
  * Where Redis is: a URL (`redis://…`, `rediss://…`), ioredis options, or an ioredis instance the
@@ -17,6 +18,7 @@ export class Connections {
   /** Fail-fast connection for adds and lookups: never queues commands while Redis is away. */
   readonly producer: Redis;
   private readonly owned = new Set<Redis>();
+  private readonly pipelining: LoadPipelining | undefined;
   private readonly source: { url?: string; options: RedisOptions; instance?: Redis };
   private lastError: Error | undefined;
   private readyWaiter: Promise<void> | undefined;
@@ -29,11 +31,18 @@ export class Connections {
     } else {
       // No offline queue and one retry: a command issued while Redis is away fails at once instead
       // of waiting for a reconnect that may never come, so a request can answer 503 in bounded time.
-      // Auto-pipelining (unless the options turn it off) sends the adds of all requests handled in one
-      // turn of the event loop as one write: under load that is most of them, and per-request CPU
-      // falls below a Queue on its own connection (see BENCHMARKS.md).
-      this.producer = this.open({ enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'queuewire:producer' }, { enableAutoPipelining: true });
+      this.producer = this.open({ enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'queuewire:producer' });
+      // Unless the options choose, the producer pipelines while it is busy and writes at once when idle.
+      if (!choosesPipelining(this.source)) this.pipelining = new LoadPipelining(this.producer);
     }
+  }
+
+  /**
+   * Runs producer work (an add, a lookup) so that, under load, its commands share one write with the
+   * other work of the same turn (see LoadPipelining).
+   */
+  track<Result>(work: () => Promise<Result>): Promise<Result> {
+    return this.pipelining ? this.pipelining.track(work) : work();
   }
 
   /** The last connection error any owned connection saw, for diagnostics. */
@@ -110,14 +119,14 @@ export class Connections {
     return this.closing;
   }
 
-  // `defaults` yield to the application's options; `overrides` win over them.
-  private open(overrides: RedisOptions, defaults: RedisOptions = {}): Redis {
+  // `overrides` win over the application's options.
+  private open(overrides: RedisOptions): Redis {
     const { instance, url, options } = this.source;
     const client = instance
       ? instance.duplicate(overrides)
       : url
-        ? new Redis(url, { ...defaults, ...options, ...overrides })
-        : new Redis({ ...defaults, ...options, ...overrides });
+        ? new Redis(url, { ...options, ...overrides })
+        : new Redis({ ...options, ...overrides });
     client.on('error', (error: Error) => {
       this.lastError = error;
     });
@@ -140,6 +149,11 @@ export class Connections {
 // would leave its process alive but idle.
 function reconnectForever(times: number): number {
   return Math.min(times * 100, 2000);
+}
+
+// Whether the application's options (or its URL's query) turn auto-pipelining on or off themselves.
+function choosesPipelining(source: { url?: string; options: RedisOptions }): boolean {
+  return source.options.enableAutoPipelining !== undefined || (source.url !== undefined && new URL(source.url).searchParams.has('enableAutoPipelining'));
 }
 
 function resolveSource(input: ConnectionInput | undefined): { url?: string; options: RedisOptions; instance?: Redis } {
