@@ -129,6 +129,8 @@ describe('workers: the job context (jobContext() through AsyncLocalStorage)', fu
     });
     expect(second).to.deep.include({ jobId: added.id, attemptsMade: 1 });
     expect(signals[0]).to.be.instanceOf(AbortSignal);
+    // A logger that serializes the context writes its data, not the signal (which has no JSON form).
+    expect(JSON.parse(JSON.stringify(first))).to.deep.equal({ queue: 'echo', name: 'fail', jobId: added.id, attemptsMade: 0, metadata: { requestId: 'req-77', tenant: 'acme' } });
   });
 
   it('there is no context outside a job: in the caller, in bus listeners, in worker events, and after the job ended', async () => {

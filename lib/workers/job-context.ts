@@ -72,20 +72,36 @@ export function noteUntrackedGroup(warn: (message: string) => void): () => void 
 }
 
 /**
- * The context of one run of a job: built once per attempt, before its hooks and handler run. Plain
- * properties (a logger may spread or serialize it), except the signal, made on first read.
+ * The context of one run of a job: built once per attempt, before its hooks and handler run. Its data
+ * are the object's own properties (a logger may spread or serialize them); the signal, made on first
+ * read, is an enumerable getter of the prototype, so `for…in` and deep comparisons see it too.
+ *
+ * A class rather than an object literal with a getter: the literal builds its accessor anew for every
+ * job, which cost the worker about 8% of its throughput at concurrency 50 (see BENCHMARKS.md).
  */
+class RunContext implements JobContext {
+  readonly name: string;
+  readonly jobId: string;
+  readonly attemptsMade: number;
+  readonly metadata: Readonly<JobMetadata>;
+  readonly #attempt: { readonly signal: AbortSignal };
+
+  constructor(readonly queue: string, job: Job, attempt: { readonly signal: AbortSignal }) {
+    this.name = job.name;
+    this.jobId = job.id!;
+    this.attemptsMade = job.attemptsMade;
+    this.metadata = jobMetadata(job);
+    this.#attempt = attempt;
+  }
+
+  get signal(): AbortSignal {
+    return this.#attempt.signal;
+  }
+}
+Object.defineProperty(RunContext.prototype, 'signal', { ...Object.getOwnPropertyDescriptor(RunContext.prototype, 'signal'), enumerable: true });
+
 export function contextOf(queue: string, job: Job, attempt: { readonly signal: AbortSignal }): JobContext {
-  return {
-    queue,
-    name: job.name,
-    jobId: job.id!,
-    attemptsMade: job.attemptsMade,
-    metadata: jobMetadata(job),
-    get signal() {
-      return attempt.signal;
-    },
-  };
+  return new RunContext(queue, job, attempt);
 }
 
 /** Runs `work` (a job's hooks and handler) so that `jobContext()` returns `context` within it. */
