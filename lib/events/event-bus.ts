@@ -58,6 +58,7 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
   private connection: Redis | undefined;
   private reader: StreamReader | undefined;
   private eventNames: Set<string> | undefined;
+  private streamsByKey: Map<string, BusStream> | undefined;
   private started: Promise<void> | undefined;
   private loop: Promise<void> | undefined;
   private closed = false;
@@ -213,7 +214,7 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
   }
 
   private async dispatch(connection: Redis, reader: StreamReader, batches: StreamBatch[]): Promise<void> {
-    const streamsByKey = new Map(this.options.streams.map((stream) => [stream.eventsKey, stream]));
+    const streamsByKey = (this.streamsByKey ??= new Map(this.options.streams.map((stream) => [stream.eventsKey, stream])));
     const batch: Array<{ stream: BusStream; id: string; decoded: ReturnType<typeof decodeEvent> }> = [];
     for (const { key, entries, gap } of batches) {
       const stream = streamsByKey.get(key)!;
@@ -233,9 +234,15 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
         continue;
       }
       const { jobId } = decoded.fields;
-      const name = this.names.get(`${stream.queue}\0${jobId}`);
-      const payload = { ...decoded.fields, queue: stream.queue, jobId, name, eventId: id };
-      this.emitBoth(stream.queue, decoded.event, payload);
+      // Most events of a busy queue have no listener (an addAndWait caller only waits for one outcome):
+      // their payload is not built.
+      const scoped = `${stream.queue}:${decoded.event}`;
+      if (this.hasListeners(scoped) || this.hasListeners(decoded.event)) {
+        const name = this.names.get(`${stream.queue}\0${jobId}`);
+        const payload = { ...decoded.fields, queue: stream.queue, jobId, name, eventId: id };
+        this.deliver(scoped, payload);
+        this.deliver(decoded.event, payload);
+      }
       if (decoded.event === 'completed' || decoded.event === 'failed') this.settleWatchers(stream.queue, jobId, decoded);
     }
   }
@@ -271,9 +278,9 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
     for (const { stream, decoded } of batch) {
       if (decoded instanceof Error || decoded.kind !== 'job') continue;
       const key = `${stream.queue}\0${decoded.fields.jobId}`;
+      // The name stays in the fields: the payload sets `name` from this cache anyway.
       if (decoded.event === 'added' && typeof decoded.fields.name === 'string') {
         this.remember(key, decoded.fields.name);
-        delete decoded.fields.name;
       } else if (!this.names.has(key) && decoded.event !== 'removed') {
         missing.push({ stream, jobId: decoded.fields.jobId });
       }

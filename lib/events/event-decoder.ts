@@ -22,11 +22,15 @@ const numberFields = new Map<string, string>([['delayed', 'delay'], ['retries-ex
  */
 export function decodeEvent(queue: string, eventId: string, flat: readonly string[]): DecodedEvent | MalformedEventError {
   if (flat.length % 2 !== 0) return new MalformedEventError(queue, eventId, 'odd number of field values');
+  // The event name is kept out of `fields` as they are built: deleting it afterwards would turn every
+  // event's object into a slow dictionary, which the bus then copies into each payload.
   const fields: Record<string, unknown> = {};
-  for (let i = 0; i < flat.length; i += 2) fields[flat[i]!] = flat[i + 1];
-  const event = fields.event;
+  let event: string | undefined;
+  for (let i = 0; i < flat.length; i += 2) {
+    if (flat[i] === 'event') event = flat[i + 1];
+    else fields[flat[i]!] = flat[i + 1];
+  }
   if (typeof event !== 'string') return new MalformedEventError(queue, eventId, 'no "event" field');
-  delete fields.event;
 
   const jsonField = jsonFields.get(event);
   if (jsonField !== undefined) {
