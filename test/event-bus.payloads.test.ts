@@ -41,6 +41,25 @@ describe('event bus: event payloads and names', () => {
     expect(written.map(([id]) => id)).to.deep.equal([payload.eventId]);
   });
 
+  it('each added event names the job it added, even when one read holds two adds of a reused job id', async () => {
+    const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix() });
+    cleanup(() => client.close());
+    const names: unknown[] = [];
+    const both = new Promise<void>((resolve) => {
+      client.events.on('email:added', ({ jobId, name }) => {
+        if (jobId === 'reused' && names.push(name) === 2) resolve();
+      });
+    });
+    await client.events.ready();
+    const writer = redis().connect();
+    cleanup(() => writer.disconnect());
+    // One transaction, so the bus reads both entries at once (a job removed, then its id used again).
+    const key = `${client.prefix}:email:events`;
+    await writer.multi().xadd(key, '*', 'event', 'added', 'jobId', 'reused', 'name', 'welcome').xadd(key, '*', 'event', 'added', 'jobId', 'reused', 'name', 'digest').exec();
+    await both;
+    expect(names).to.deep.equal(['welcome', 'digest']);
+  });
+
   it('knows the job name of a job added before the bus started', async () => {
     const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix() });
     cleanup(() => client.close());

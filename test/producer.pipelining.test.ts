@@ -83,6 +83,71 @@ describe('the producer connection pipelines the adds of one turn while busy', ()
     expect(await client.queue('echo').getWaitingCount()).to.equal(1);
   });
 
+  it('keeps call order across turns: sequential adds, bursts and adds on later turns, all stored in the order made', async () => {
+    const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix() });
+    cleanup(() => client.close());
+    await client.health();
+    const made: Array<ReturnType<QueueClient<TestQueues>['producer']['add']>> = [];
+    const add = () => {
+      made.push(client.producer.add('echo', 'value', { value: made.length }));
+      return made[made.length - 1]!;
+    };
+    for (let round = 0; round < 20; round++) {
+      await add();
+      for (let burst = 0; burst <= round % 5; burst++) void add();
+      await new Promise((resolve) => setImmediate(resolve));
+      void add();
+      await new Promise((resolve) => setTimeout(resolve, round % 3));
+      void add();
+    }
+    const jobs = await Promise.all(made);
+    expect(jobs.map((job) => job.data.value)).to.deep.equal(jobs.map((_, index) => index));
+    const ids = jobs.map((job) => Number(job.id));
+    expect(ids).to.deep.equal([...ids].sort((a, b) => a - b));
+  });
+
+  it('a lookup made before an add, outside any add (a queue handle\'s getJob), is answered first, even right after a burst', async () => {
+    const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix() });
+    cleanup(() => client.close());
+    await client.health();
+    await addsInOneTurn(client, 5);
+    const queue = client.queue('echo');
+    // Two callbacks of one turn, as two requests would be: the first looks the job up, the second adds it.
+    const [found, added] = await new Promise<[unknown, unknown]>((resolve, reject) => {
+      let lookup: Promise<unknown>;
+      setImmediate(() => { lookup = queue.getJob('fresh-id'); });
+      setImmediate(() => { Promise.all([lookup, client.producer.add('echo', 'value', { value: 1 }, { jobId: 'fresh-id' })]).then(resolve, reject); });
+    });
+    expect(added).to.include({ id: 'fresh-id' });
+    expect(found).to.equal(undefined);
+    // And a command on the producer connection itself, issued before an add: Redis answers it first.
+    const waiting = client.connections.producer.llen(`${client.prefix}:echo:wait`);
+    const next = client.producer.add('echo', 'value', { value: 2 });
+    expect(await waiting).to.equal(6);
+    await next;
+  });
+
+  it('once idle after a burst, a lone add is written at once again', async () => {
+    const client = createQueueClient({ queues, connection: redis().url, prefix: uniquePrefix() });
+    cleanup(() => client.close());
+    await client.health();
+    await addsInOneTurn(client, 20);
+    expect(await writesBeforeNextTurn(client)).to.equal(1);
+  });
+
+  for (const [query, writes] of [['false', 50], ['true', 1]] as const) {
+    it(`honours ?enableAutoPipelining=${query} in the URL (50 adds of one turn: ${writes} write${writes === 1 ? '' : 's'})`, async () => {
+      const client = createQueueClient({ queues, connection: `${redis().url}?enableAutoPipelining=${query}`, prefix: uniquePrefix() });
+      cleanup(() => client.close());
+      await client.health();
+      expect(await writesDuring(client.connections.producer, () => addsInOneTurn(client, 50))).to.equal(writes);
+      // Blocking connections never pipeline, whatever the URL says.
+      const blocking = client.connections.openBlocking('probe');
+      cleanup(() => client.connections.release(blocking));
+      expect(blocking.options.enableAutoPipelining).to.equal(false);
+    });
+  }
+
   it('honours enableAutoPipelining: false in the connection options', async () => {
     const { port } = new URL(redis().url);
     const client = createQueueClient({ queues, connection: { host: '127.0.0.1', port: Number(port), enableAutoPipelining: false }, prefix: uniquePrefix() });

@@ -129,6 +129,9 @@ describe('workers: the job context (jobContext() through AsyncLocalStorage)', fu
     });
     expect(second).to.deep.include({ jobId: added.id, attemptsMade: 1 });
     expect(signals[0]).to.be.instanceOf(AbortSignal);
+    // Code that wraps the context (a derived object, a Proxy) still reads the same signal through it.
+    expect((Object.create(first) as JobContext).signal).to.equal(signals[0]);
+    expect(new Proxy(first, {}).signal).to.equal(signals[0]);
     // A logger that serializes the context writes its data, not the signal (which has no JSON form).
     expect(JSON.parse(JSON.stringify(first))).to.deep.equal({ queue: 'echo', name: 'fail', jobId: added.id, attemptsMade: 0, metadata: { requestId: 'req-77', tenant: 'acme' } });
   });

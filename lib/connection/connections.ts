@@ -151,9 +151,25 @@ function reconnectForever(times: number): number {
   return Math.min(times * 100, 2000);
 }
 
-// Whether the application's options (or its URL's query) turn auto-pipelining on or off themselves.
-function choosesPipelining(source: { url?: string; options: RedisOptions }): boolean {
-  return source.options.enableAutoPipelining !== undefined || (source.url !== undefined && new URL(source.url).searchParams.has('enableAutoPipelining'));
+// Whether the application's options (or its URL's query, see resolveSource) turn auto-pipelining on or off.
+function choosesPipelining(source: { options: RedisOptions }): boolean {
+  return source.options.enableAutoPipelining !== undefined;
+}
+
+// ioredis keeps a URL's query values as strings, and "false" is truthy; a URL's values also win over
+// options, so the blocking connections' `false` could not hold. The choice is taken out of the URL and
+// given as the boolean it names, in the options.
+function splitPipeliningChoice(url: string): { url: string; options: RedisOptions } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url, options: {} }; // ioredis reports a malformed URL itself, as before
+  }
+  const chosen = parsed.searchParams.get('enableAutoPipelining');
+  if (chosen === null) return { url, options: {} };
+  parsed.searchParams.delete('enableAutoPipelining');
+  return { url: parsed.toString(), options: { enableAutoPipelining: chosen === 'true' || chosen === '1' } };
 }
 
 function resolveSource(input: ConnectionInput | undefined): { url?: string; options: RedisOptions; instance?: Redis } {
@@ -162,7 +178,7 @@ function resolveSource(input: ConnectionInput | undefined): { url?: string; opti
     if (!/^rediss?:\/\//.test(chosen)) {
       throw new ConfigurationError(`connection "${chosen}" is not a Redis URL; use redis://host:port (or rediss:// for TLS).`);
     }
-    return { url: chosen, options: {} };
+    return splitPipeliningChoice(chosen);
   }
   if (chosen instanceof Redis || isRedisLike(chosen)) {
     const instance = chosen as Redis;

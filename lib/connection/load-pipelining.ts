@@ -8,8 +8,9 @@ import type { Redis } from 'ioredis';
  * and latency (see BENCHMARKS.md, "Where queuewire's cost comes from").
  *
  * ioredis reads `options.enableAutoPipelining` as it issues each command, so the flag can change from
- * one piece of work to the next. Order holds: a batch waiting to be flushed belongs to work still in
- * flight, so everything started meanwhile also joins a batch rather than overtaking it.
+ * one piece of work to the next. Order holds: while a batch waits to be flushed (its commands may come
+ * from tracked work or from any other use of the connection, such as a queue handle's `getJob`), the
+ * flag stays on, so later commands join a batch behind it instead of overtaking it.
  */
 export class LoadPipelining {
   private inFlight = 0;
@@ -20,18 +21,20 @@ export class LoadPipelining {
 
   /** Runs `work`, whose commands pipeline when other tracked work is in flight. */
   track<Result>(work: () => Promise<Result>): Promise<Result> {
-    this.connection.options.enableAutoPipelining = this.inFlight > 0;
+    this.connection.options.enableAutoPipelining = this.inFlight > 0 || this.connection.autoPipelineQueueSize > 0;
     this.inFlight += 1;
+    const settled = (): void => {
+      this.inFlight -= 1;
+      // Idle again: commands made outside tracked work (a lookup in a route) are written at once too.
+      if (this.inFlight === 0) this.connection.options.enableAutoPipelining = this.connection.autoPipelineQueueSize > 0;
+    };
     let pending: Promise<Result>;
     try {
       pending = work();
     } catch (error) {
-      this.inFlight -= 1;
+      settled();
       throw error;
     }
-    const settled = (): void => {
-      this.inFlight -= 1;
-    };
     pending.then(settled, settled);
     return pending;
   }

@@ -238,7 +238,9 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
       // their payload is not built.
       const scoped = `${stream.queue}:${decoded.event}`;
       if (this.hasListeners(scoped) || this.hasListeners(decoded.event)) {
-        const name = this.names.get(`${stream.queue}\0${jobId}`);
+        // An `added` event names its own job; the cache holds the name of the latest add of this id.
+        const own = decoded.event === 'added' ? decoded.fields.name : undefined;
+        const name = typeof own === 'string' ? own : this.names.get(`${stream.queue}\0${jobId}`);
         const payload = { ...decoded.fields, queue: stream.queue, jobId, name, eventId: id };
         this.deliver(scoped, payload);
         this.deliver(decoded.event, payload);
@@ -278,7 +280,7 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
     for (const { stream, decoded } of batch) {
       if (decoded instanceof Error || decoded.kind !== 'job') continue;
       const key = `${stream.queue}\0${decoded.fields.jobId}`;
-      // The name stays in the fields: the payload sets `name` from this cache anyway.
+      // The name stays in the fields: an `added` payload takes it from there.
       if (decoded.event === 'added' && typeof decoded.fields.name === 'string') {
         this.remember(key, decoded.fields.name);
       } else if (!this.names.has(key) && decoded.event !== 'removed') {

@@ -71,10 +71,15 @@ export function noteUntrackedGroup(warn: (message: string) => void): () => void 
   return () => groups.delete(group);
 }
 
+// Where a context keeps its attempt: a non-enumerable property, so spreads, serializers and deep
+// comparisons never see it, that a getter still finds through `Object.create(context)` or a Proxy
+// (a private field would throw there).
+const ATTEMPT = Symbol('queuewire.attempt');
+
 /**
  * The context of one run of a job: built once per attempt, before its hooks and handler run. Its data
  * are the object's own properties (a logger may spread or serialize them); the signal, made on first
- * read, is an enumerable getter of the prototype, so `for…in` and deep comparisons see it too.
+ * read, is an enumerable getter of the prototype, so `for…in` and chai's deep comparisons see it too.
  *
  * A class rather than an object literal with a getter: the literal builds its accessor anew for every
  * job, which cost the worker about 8% of its throughput at concurrency 50 (see BENCHMARKS.md).
@@ -84,18 +89,18 @@ class RunContext implements JobContext {
   readonly jobId: string;
   readonly attemptsMade: number;
   readonly metadata: Readonly<JobMetadata>;
-  readonly #attempt: { readonly signal: AbortSignal };
+  declare private readonly [ATTEMPT]: { readonly signal: AbortSignal };
 
   constructor(readonly queue: string, job: Job, attempt: { readonly signal: AbortSignal }) {
     this.name = job.name;
     this.jobId = job.id!;
     this.attemptsMade = job.attemptsMade;
     this.metadata = jobMetadata(job);
-    this.#attempt = attempt;
+    Object.defineProperty(this, ATTEMPT, { value: attempt }); // read-only, not enumerable
   }
 
   get signal(): AbortSignal {
-    return this.#attempt.signal;
+    return this[ATTEMPT].signal;
   }
 }
 Object.defineProperty(RunContext.prototype, 'signal', { ...Object.getOwnPropertyDescriptor(RunContext.prototype, 'signal'), enumerable: true });
