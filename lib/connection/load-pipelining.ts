@@ -19,7 +19,7 @@ export class LoadPipelining {
     connection.options.enableAutoPipelining = false;
   }
 
-  /** Runs `work`, whose commands pipeline when other tracked work is in flight. */
+  /** Runs `work`; its commands pipeline when other tracked work is in flight or a batch is still waiting. */
   track<Result>(work: () => Promise<Result>): Promise<Result> {
     this.connection.options.enableAutoPipelining = this.inFlight > 0 || this.connection.autoPipelineQueueSize > 0;
     this.inFlight += 1;
