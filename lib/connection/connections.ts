@@ -32,8 +32,9 @@ export class Connections {
       // No offline queue and one retry: a command issued while Redis is away fails at once instead
       // of waiting for a reconnect that may never come, so a request can answer 503 in bounded time.
       this.producer = this.open({ enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'queuewire:producer' });
-      // Unless the options choose, the producer pipelines while it is busy and writes at once when idle.
-      if (!choosesPipelining(this.source)) this.pipelining = new LoadPipelining(this.producer);
+      // Unless the options (or the URL, see splitPipeliningChoice) choose, the producer pipelines while
+      // it is busy and writes at once when idle.
+      if (this.source.options.enableAutoPipelining === undefined) this.pipelining = new LoadPipelining(this.producer);
     }
   }
 
@@ -149,11 +150,6 @@ export class Connections {
 // would leave its process alive but idle.
 function reconnectForever(times: number): number {
   return Math.min(times * 100, 2000);
-}
-
-// Whether the application's options (or its URL's query, see resolveSource) turn auto-pipelining on or off.
-function choosesPipelining(source: { options: RedisOptions }): boolean {
-  return source.options.enableAutoPipelining !== undefined;
 }
 
 // ioredis keeps a URL's query values as strings, and "false" is truthy; a URL's values also win over

@@ -230,28 +230,28 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
       }
       if (decoded.kind === 'ignored') continue;
       if (decoded.kind === 'queue') {
-        this.emitBoth(stream.queue, decoded.event, { queue: stream.queue, eventId: id, ...decoded.fields });
+        this.emitBoth(stream.queue, decoded.event, () => ({ queue: stream.queue, eventId: id, ...decoded.fields }));
         continue;
       }
       const { jobId } = decoded.fields;
-      // Most events of a busy queue have no listener (an addAndWait caller only waits for one outcome):
-      // their payload is not built.
-      const scoped = `${stream.queue}:${decoded.event}`;
-      if (this.hasListeners(scoped) || this.hasListeners(decoded.event)) {
+      this.emitBoth(stream.queue, decoded.event, () => {
         // An `added` event names its own job; the cache holds the name of the latest add of this id.
         const own = decoded.event === 'added' ? decoded.fields.name : undefined;
         const name = typeof own === 'string' ? own : this.names.get(`${stream.queue}\0${jobId}`);
-        const payload = { ...decoded.fields, queue: stream.queue, jobId, name, eventId: id };
-        this.deliver(scoped, payload);
-        this.deliver(decoded.event, payload);
-      }
+        return { ...decoded.fields, queue: stream.queue, jobId, name, eventId: id };
+      });
       if (decoded.event === 'completed' || decoded.event === 'failed') this.settleWatchers(stream.queue, jobId, decoded);
     }
   }
 
-  private emitBoth(queue: string, event: string, payload: object): void {
-    this.deliver(`${queue}:${event}`, payload);
-    this.deliver(event, payload);
+  // Delivers to `<queue>:<event>` and to `<event>`. The payload is built only when one of them has a
+  // listener: most events of a busy queue have none (an addAndWait caller waits for one outcome).
+  private emitBoth(queue: string, event: string, payload: () => object): void {
+    const scoped = `${queue}:${event}`;
+    if (!this.hasListeners(scoped) && !this.hasListeners(event)) return;
+    const built = payload();
+    this.deliver(scoped, built);
+    this.deliver(event, built);
   }
 
   private settleWatchers(queue: string, jobId: string, decoded: { event: string; fields: Record<string, unknown> }): void {
@@ -267,7 +267,7 @@ export class EventBus<Queues extends QueueSet = QueueSet> extends GuardedEmitter
   // (listeners may resynchronise from job state), and make every wait on that queue re-read its job.
   private reportEventsLost(queue: string, afterEventId: string, resumedAtEventId: string, lost: number): void {
     this.options.logger.warn(`[queuewire] event bus fell behind queue "${queue}": ${lost} event(s) after ${afterEventId} were trimmed unread; resuming at ${resumedAtEventId}.`);
-    this.emitBoth(queue, 'events-lost', { queue, afterEventId, resumedAtEventId, lost });
+    this.emitBoth(queue, 'events-lost', () => ({ queue, afterEventId, resumedAtEventId, lost }));
     for (const [key, set] of this.watchers) {
       if (key.startsWith(`${queue}\0`)) for (const watcher of [...set]) watcher.onEventsLost();
     }
